@@ -1,0 +1,116 @@
+"""Everything sidecar-model raises or warns about on bad input.
+
+Hierarchy::
+
+    ValueError
+     └── SidecarModelError              base of every error about bad input
+          ├── ManifestError             text or data that does not load (.problems)
+          └── ValidationError           a Sidecar that Istio's webhook would reject
+
+    UserWarning
+     └── SidecarModelWarning
+          └── UnknownFieldWarning       a field dropped by ``strict=False`` loading
+
+Each :class:`Problem` says where it is (file, document, YAML path in wire names,
+line and column) and what to do about it. A :class:`ManifestError` carries every
+problem found in its input, not only the first.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+__all__ = [
+    "ManifestError",
+    "Problem",
+    "SidecarModelError",
+    "SidecarModelWarning",
+    "UnknownFieldWarning",
+    "ValidationError",
+]
+
+
+class SidecarModelError(ValueError):
+    """Base class of every error sidecar-model raises about its input."""
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """One thing wrong with an input, and where it is.
+
+    ``path`` uses the manifest's own (camelCase) names, such as
+    ``spec.egress[0].port.number``; it is empty for problems that concern the whole
+    document or text. ``document`` is the 0-based index of the YAML document;
+    ``line`` and ``column`` are 1-based positions in the source text.
+    """
+
+    message: str
+    code: str
+    path: str = ""
+    document: int | None = None
+    line: int | None = None
+    column: int | None = None
+    source: str | None = None
+
+    @property
+    def location(self) -> str:
+        """Where the problem is, as ``file:line:column`` (parts that are unknown are left out)."""
+        parts = [self.source or "<string>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        """``file:line:col: document N: path: message``."""
+        where = [self.location]
+        if self.document is not None:
+            where.append(f"document {self.document}")
+        if self.path:
+            where.append(self.path)
+        return f"{': '.join(where)}: {self.message}"
+
+
+class ManifestError(SidecarModelError):
+    """Input that cannot be loaded: bad YAML or JSON, wrong types, unknown fields.
+
+    ``problems`` lists every problem found, each with its own location.
+    """
+
+    problems: tuple[Problem, ...]
+
+    def __init__(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
+        """Collect ``problems`` (at least one) into one error."""
+        self.problems = tuple(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        """One line per problem, preceded by a count when there are several."""
+        lines = [str(p) for p in self.problems]
+        if len(lines) == 1:
+            return lines[0]
+        return f"{len(lines)} problems:\n" + "\n".join(f"  {line}" for line in lines)
+
+    def __reduce__(self) -> tuple[type[ManifestError], tuple[tuple[Problem, ...]]]:
+        """Pickle by problems, which ``__init__`` takes back."""
+        return (type(self), (self.problems,))
+
+
+class ValidationError(SidecarModelError):
+    """A resource that Istio's admission webhook would reject (see :func:`validate`)."""
+
+
+class SidecarModelWarning(UserWarning):
+    """Base class of the warnings sidecar-model issues."""
+
+
+class UnknownFieldWarning(SidecarModelWarning):
+    """A field the API does not define was dropped, as the API server prunes it."""
+
+    problem: Problem
+
+    def __init__(self, problem: Problem) -> None:
+        """Warn about ``problem``, which names the dropped field."""
+        self.problem = problem
+        super().__init__(str(problem))
