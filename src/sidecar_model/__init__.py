@@ -1,0 +1,70 @@
+"""sidecar-model: Istio's ``Sidecar`` resource as typed values, loaded, validated and resolved.
+
+The names below are the library's public API; see the documentation for a tour.
+"""
+
+from sidecar_model.codec import converter, dump, dumps, load, loads, structure, unstructure
+from sidecar_model.errors import ManifestError, SidecarModelError
+from sidecar_model.model import (
+    CaptureMode,
+    ConnectionKeepalive,
+    ConnectionPoolSettings,
+    Destination,
+    Duration,
+    H2UpgradePolicy,
+    HTTPSettings,
+    IstioEgressListener,
+    IstioIngressListener,
+    OutboundTrafficPolicy,
+    OutboundTrafficPolicyMode,
+    Port,
+    PortSelector,
+    Protocol,
+    ServerTLSSettings,
+    Sidecar,
+    SidecarPort,
+    TcpKeepalive,
+    TCPSettings,
+    TLSCertificate,
+    TLSMode,
+    TLSProtocol,
+    WorkloadSelector,
+)
+from sidecar_model.resources import ObjectMeta, Resource
+
+__all__ = [
+    "CaptureMode",
+    "ConnectionKeepalive",
+    "ConnectionPoolSettings",
+    "Destination",
+    "Duration",
+    "H2UpgradePolicy",
+    "HTTPSettings",
+    "IstioEgressListener",
+    "IstioIngressListener",
+    "ManifestError",
+    "ObjectMeta",
+    "OutboundTrafficPolicy",
+    "OutboundTrafficPolicyMode",
+    "Port",
+    "PortSelector",
+    "Protocol",
+    "Resource",
+    "ServerTLSSettings",
+    "Sidecar",
+    "SidecarModelError",
+    "SidecarPort",
+    "TCPSettings",
+    "TLSCertificate",
+    "TLSMode",
+    "TLSProtocol",
+    "TcpKeepalive",
+    "WorkloadSelector",
+    "converter",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "structure",
+    "unstructure",
+]

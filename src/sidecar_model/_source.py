@@ -1,0 +1,275 @@
+"""Reading YAML safely, and finding where a path of a loaded document sits in its text.
+
+PyYAML composes each document into a node tree (in C when libyaml is present); this
+module turns nodes into plain data itself instead of using PyYAML's constructor. That
+is faster, refuses every tag but the YAML core schema's (so no ``!!python/...``),
+reports duplicate mapping keys instead of keeping the last one, and counts the nodes
+it visits, so that alias expansion ("billion laughs") stops after a budget
+proportional to the size of the text.
+
+Timestamps stay strings (as JSON has them), so ``creationTimestamp`` reads the same
+from YAML and JSON whether or not it is quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = [
+    "YAML_LOADER",
+    "BuildError",
+    "SourceInfo",
+    "SourceText",
+    "format_path",
+    "parse_path",
+    "yaml_documents",
+]
+
+#: The fastest safe loader available: libyaml's when PyYAML was built with it.
+YAML_LOADER: Final[type[Any]] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR: Final = "tag:yaml.org,2002:str"
+_INT: Final = "tag:yaml.org,2002:int"
+_FLOAT: Final = "tag:yaml.org,2002:float"
+_BOOL: Final = "tag:yaml.org,2002:bool"
+_NULL: Final = "tag:yaml.org,2002:null"
+_MERGE: Final = "tag:yaml.org,2002:merge"
+_MAP: Final = "tag:yaml.org,2002:map"
+_SEQ: Final = "tag:yaml.org,2002:seq"
+# Timestamps and the YAML 1.1 "value" key keep their text, as kubectl's decoder does.
+_AS_TEXT: Final = frozenset({_STR, "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "!"})
+
+_SCALARS: Final = yaml.constructor.SafeConstructor()
+
+Segment = str | int
+
+
+class BuildError(Exception):
+    """A document that parses as YAML but cannot become data; carries the node's position."""
+
+    def __init__(self, message: str, code: str, node: Node) -> None:
+        """Record ``message`` about ``node``."""
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.line = node.start_mark.line + 1
+        self.column = node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns one document's nodes into plain data within a node budget."""
+
+    __slots__ = ("budget", "max_depth")
+
+    def __init__(self, budget: int, max_depth: int) -> None:
+        self.budget = budget
+        self.max_depth = max_depth
+
+    def build(self, node: Node, depth: int = 0) -> Any:  # noqa: ANN401 - YAML data is untyped
+        self.budget -= 1
+        if self.budget < 0:
+            msg = (
+                "the document expands to more nodes than its text holds; aliases "
+                "(*name) that repeat large parts many times are refused"
+            )
+            raise BuildError(msg, "alias-expansion", node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if depth >= self.max_depth:
+            msg = f"nesting is deeper than {self.max_depth} levels"
+            raise BuildError(msg, "too-deep", node)
+        if type(node) is MappingNode:
+            if node.tag != _MAP:
+                raise self._tag_error(node)
+            return self._mapping(node, depth + 1)
+        if node.tag != _SEQ:
+            raise self._tag_error(node)
+        return [self.build(item, depth + 1) for item in node.value]
+
+    def _scalar(self, node: ScalarNode) -> Any:  # noqa: ANN401 - YAML data is untyped
+        tag = node.tag
+        if tag in _AS_TEXT:
+            return node.value
+        if tag == _INT:
+            try:
+                return _SCALARS.construct_yaml_int(node)
+            except ValueError:  # more digits than Python converts (int_max_str_digits)
+                msg = f"the integer {node.value[:20]}... has too many digits"
+                raise BuildError(msg, "too-large", node) from None
+        if tag == _BOOL:
+            return _SCALARS.construct_yaml_bool(node)
+        if tag == _NULL:
+            return None
+        if tag == _FLOAT:
+            return _SCALARS.construct_yaml_float(node)
+        raise self._tag_error(node)
+
+    def _mapping(self, node: Node, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        merged: list[dict[Any, Any]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.extend(self._merge_sources(value_node, depth))
+                continue
+            key = self.build(key_node, depth)
+            if type(key) is not str:
+                msg = f"mapping keys must be strings, not {key!r}; quote the key"
+                raise BuildError(msg, "bad-key", key_node)
+            if key in result:
+                msg = (
+                    f"duplicate key {key!r}; Kubernetes rejects a mapping that sets a "
+                    "key twice, so remove one of them"
+                )
+                raise BuildError(msg, "duplicate-key", key_node)
+            result[key] = self.build(value_node, depth)
+        # Merge keys (<<) fill in only what the mapping does not set itself, the
+        # earliest merged mapping winning, as YAML's merge-key rules say.
+        for source in merged:
+            for key, value in source.items():
+                result.setdefault(key, value)
+        return result
+
+    def _merge_sources(self, node: Node, depth: int) -> list[dict[Any, Any]]:
+        sources = node.value if type(node) is SequenceNode else [node]
+        built = [self.build(source, depth) for source in sources]
+        for source_node, value in zip(sources, built, strict=True):
+            if type(value) is not dict:
+                msg = "a merge key (<<) must refer to a mapping or a list of mappings"
+                raise BuildError(msg, "bad-merge", source_node)
+        return built
+
+    @staticmethod
+    def _tag_error(node: Node) -> BuildError:
+        msg = (
+            f"the YAML tag {node.tag} is not allowed; only plain maps, lists, strings, "
+            "numbers, booleans and null can appear in a manifest"
+        )
+        return BuildError(msg, "unsupported-tag", node)
+
+
+def yaml_documents(
+    text: str, *, node_budget: int, max_depth: int
+) -> Iterator[tuple[Node | None, Any, BuildError | None]]:
+    """Yield ``(node, data, error)`` for each YAML document of ``text``.
+
+    ``node`` is the document's root node (None for an empty document), kept so that
+    problems found later can be located; ``error`` says why a document that parsed
+    could not become data (its ``data`` is then None), and later documents still
+    follow. Raises :class:`yaml.YAMLError` on syntax errors, after which nothing
+    more can be read.
+    """
+    loader = YAML_LOADER(text)
+    builder = _Builder(node_budget, max_depth)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            try:
+                yield node, (None if node is None else builder.build(node)), None
+            except BuildError as error:
+                yield node, None, error
+                if error.code == "alias-expansion":
+                    return  # the budget is shared by the whole text
+    finally:
+        loader.dispose()
+
+
+_PATH_TOKEN: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_path(path: str) -> list[Segment]:
+    """Split ``spec.egress[0].hosts[1]`` into ``["spec", "egress", 0, "hosts", 1]``."""
+    return [int(index) if index else key for key, index in _PATH_TOKEN.findall(path)]
+
+
+def format_path(segments: list[Segment] | tuple[Segment, ...]) -> str:
+    """Join segments back into ``spec.egress[0].hosts[1]`` form."""
+    text = ""
+    for segment in segments:
+        if isinstance(segment, int):
+            text += f"[{segment}]"
+        else:
+            text += f".{segment}" if text else segment
+    return text
+
+
+def find_node(
+    root: Node | None, segments: list[Segment], *, key: bool = False
+) -> tuple[Node | None, bool]:
+    """The node at ``segments`` below ``root``, or the deepest ancestor that exists.
+
+    Returns ``(node, exact)``. For the last segment the mapping key's own node is
+    returned when ``key`` is true or the value is a map or list, so that a problem
+    about a field as a whole points at its name, and one about a scalar at the value.
+    """
+    node = root
+    for position, segment in enumerate(segments):
+        if node is None:
+            return None, False
+        child: Node | None = None
+        if type(node) is MappingNode and isinstance(segment, str):
+            for key_node, value_node in node.value:
+                if type(key_node) is ScalarNode and key_node.value == segment:
+                    last = position == len(segments) - 1
+                    if last and (key or type(value_node) is not ScalarNode):
+                        return key_node, True
+                    child = value_node
+                    break
+        elif (
+            type(node) is SequenceNode
+            and isinstance(segment, int)
+            and 0 <= segment < len(node.value)
+        ):
+            child = node.value[segment]
+        if child is None:
+            return node, False
+        node = child
+    return node, True
+
+
+@attrs.define(eq=False)
+class SourceText:
+    """A text that resources were loaded from, composed again only when asked to locate."""
+
+    text: str
+    name: str | None
+    is_json: bool
+    _roots: list[Node | None] | None = None
+
+    def root(self, document: int) -> Node | None:
+        """The root node of document ``document``; composing the text once, on first use."""
+        if self._roots is None:
+            try:
+                self._roots = list(yaml.compose_all(self.text, Loader=YAML_LOADER))
+            except yaml.YAMLError:
+                self._roots = []
+        roots = self._roots
+        return roots[document] if 0 <= document < len(roots) else None
+
+
+@attrs.frozen
+class SourceInfo:
+    """Where a loaded resource came from: a text, a document in it, an item of a List."""
+
+    text: SourceText
+    document: int
+    prefix: tuple[Segment, ...] = ()
+
+    @property
+    def name(self) -> str | None:
+        """The file name, or None for text given directly."""
+        return self.text.name
+
+    def locate(self, path: str) -> tuple[int, int] | None:
+        """The 1-based (line, column) of ``path`` in this resource, if it is in the text."""
+        node, exact = find_node(self.text.root(self.document), [*self.prefix, *parse_path(path)])
+        if node is None or not exact:
+            return None
+        return node.start_mark.line + 1, node.start_mark.column + 1
