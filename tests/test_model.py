@@ -1,0 +1,103 @@
+"""The model's own behaviour: durations, protocols, enums, defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import sidecar_model as sm
+from sidecar_model.model import DurationError
+
+
+@pytest.mark.parametrize(
+    ("text", "nanoseconds"),
+    [
+        ("1.5s", 1_500_000_000),
+        ("30ms", 30_000_000),
+        ("1h30m", 5_400_000_000_000),
+        ("0", 0),
+        ("0s", 0),
+        ("-2s", -2_000_000_000),
+        ("+1us", 1_000),
+        ("1\u00b5s", 1_000),
+        ("250ns", 250),
+        (".5s", 500_000_000),
+        ("1.s", 1_000_000_000),
+        ("0.0005s", 500_000),
+    ],
+)
+def test_duration_parses_go_and_protobuf_forms(text: str, nanoseconds: int) -> None:
+    duration = sm.Duration.parse(text)
+    assert duration.nanoseconds == nanoseconds
+    assert str(duration) == text
+
+
+@pytest.mark.parametrize("text", ["", "1", "s", "1x", "1.5", "-", "1h-2m", ".s", "10000000000h"])
+def test_duration_rejects_what_istio_rejects(text: str) -> None:
+    with pytest.raises(DurationError):
+        sm.Duration.parse(text)
+
+
+def test_duration_equality_ignores_spelling_and_canonical_form() -> None:
+    assert sm.Duration.parse("1m") == sm.Duration.parse("60s")
+    assert str(sm.Duration(nanoseconds=1_500_000_000)) == "1.5s"
+    assert str(sm.Duration(nanoseconds=-1_000)) == "-0.000001s"
+    assert str(sm.Duration(nanoseconds=7_000_000_000)) == "7s"
+    assert sm.Duration.from_timedelta(dt.timedelta(milliseconds=5)).to_timedelta() == dt.timedelta(
+        milliseconds=5
+    )
+    assert sm.Duration.parse("250ms").seconds == 0.25
+
+
+@pytest.mark.parametrize(
+    ("text", "protocol"),
+    [
+        ("HTTP", sm.Protocol.HTTP),
+        ("http", sm.Protocol.HTTP),
+        ("grpc-web", sm.Protocol.GRPC_WEB),
+        ("MYSQL", sm.Protocol.MYSQL),
+        ("mongo", sm.Protocol.MONGO),
+        ("Redis", sm.Protocol.REDIS),
+        ("http_proxy", sm.Protocol.HTTP_PROXY),
+        ("", sm.Protocol.UNSUPPORTED),
+        (None, sm.Protocol.UNSUPPORTED),
+        ("DoubleHBONE", sm.Protocol.UNSUPPORTED),
+        ("SCTP", sm.Protocol.UNSUPPORTED),
+    ],
+)
+def test_protocol_parsing_is_case_insensitive(text: str | None, protocol: sm.Protocol) -> None:
+    port = sm.Port(number=80, protocol=text)
+    assert port.parsed_protocol is protocol
+    assert port.protocol == text
+
+
+def test_protocol_families() -> None:
+    http = {p for p in sm.Protocol if p.is_http}
+    tls = {p for p in sm.Protocol if p.is_tls}
+    tcp = {p for p in sm.Protocol if p.is_tcp}
+    assert http == {
+        sm.Protocol.HTTP,
+        sm.Protocol.HTTP2,
+        sm.Protocol.HTTP_PROXY,
+        sm.Protocol.GRPC,
+        sm.Protocol.GRPC_WEB,
+    }
+    assert tls == {sm.Protocol.HTTPS, sm.Protocol.TLS}
+    assert tls < tcp
+    assert sm.Protocol.UDP not in tcp | http
+
+
+def test_outbound_policy_without_mode_is_registry_only() -> None:
+    assert sm.OutboundTrafficPolicy().effective_mode is sm.OutboundTrafficPolicyMode.REGISTRY_ONLY
+    assert sm.OutboundTrafficPolicy.Mode is sm.OutboundTrafficPolicyMode
+    assert sm.SidecarPort is sm.Port
+
+
+def test_sequences_and_maps_become_immutable() -> None:
+    listener = sm.IstioEgressListener(hosts=["./*"])  # type: ignore[arg-type]
+    selector = sm.WorkloadSelector(labels={"app": "a"})  # type: ignore[arg-type]
+    assert listener.hosts == ("./*",)
+    assert hash(selector) == hash(sm.WorkloadSelector(labels={"app": "a"}))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        selector.labels.update({"b": "c"})
