@@ -47,13 +47,13 @@ def where(text: str, marker: str, *, nth: int = 1) -> tuple[int, int]:
     return line, column
 
 
-def problems_of(text: str | bytes, **kwargs: Any) -> tuple[Problem, ...]:  # noqa: ANN401
+def problems_of(text: str | bytes, **kwargs: Any) -> tuple[Problem, ...]:
     with pytest.raises(ManifestError) as info:
         loads(text, **kwargs)
     return info.value.problems
 
 
-def only_problem(text: str | bytes, **kwargs: Any) -> Problem:  # noqa: ANN401
+def only_problem(text: str | bytes, **kwargs: Any) -> Problem:
     problems = problems_of(text, **kwargs)
     assert len(problems) == 1, problems
     return problems[0]
@@ -636,7 +636,7 @@ ODD_DATA: list[Any] = [
 
 @pytest.mark.parametrize("data", ODD_DATA, ids=repr)
 @pytest.mark.parametrize("cls", [Sidecar, Resource])
-def test_structure_raises_only_library_errors(data: Any, cls: type[Any]) -> None:  # noqa: ANN401
+def test_structure_raises_only_library_errors(data: Any, cls: type[Any]) -> None:
     with contextlib.suppress(SidecarModelError):
         structure(data, cls)
 

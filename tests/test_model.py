@@ -95,9 +95,9 @@ def test_outbound_policy_without_mode_is_registry_only() -> None:
 
 
 def test_sequences_and_maps_become_immutable() -> None:
-    listener = sm.IstioEgressListener(hosts=["./*"])  # type: ignore[arg-type]
-    selector = sm.WorkloadSelector(labels={"app": "a"})  # type: ignore[arg-type]
+    listener = sm.IstioEgressListener(hosts=["./*"])
+    selector = sm.WorkloadSelector(labels={"app": "a"})
     assert listener.hosts == ("./*",)
-    assert hash(selector) == hash(sm.WorkloadSelector(labels={"app": "a"}))  # type: ignore[arg-type]
+    assert hash(selector) == hash(sm.WorkloadSelector(labels={"app": "a"}))
     with pytest.raises(TypeError):
         selector.labels.update({"b": "c"})

@@ -14,7 +14,7 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, freeze, frozen_map
-from sidecar_model.model import WIRE_NAME, Destination, Sidecar, WorkloadSelector
+from sidecar_model.model import Sidecar
 
 __all__ = [
     "ISTIO_NETWORKING_GROUP",
