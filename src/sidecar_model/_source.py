@@ -13,6 +13,7 @@ from YAML and JSON whether or not it is quoted.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TYPE_CHECKING, Any, Final
 
@@ -67,11 +68,12 @@ class BuildError(Exception):
 class _Builder:
     """Turns one document's nodes into plain data within a node budget."""
 
-    __slots__ = ("budget", "max_depth")
+    __slots__ = ("budget", "max_depth", "max_scalar")
 
-    def __init__(self, budget: int, max_depth: int) -> None:
+    def __init__(self, budget: int, max_depth: int, max_scalar: int) -> None:
         self.budget = budget
         self.max_depth = max_depth
+        self.max_scalar = max_scalar
 
     def build(self, node: Node, depth: int = 0) -> Any:  # noqa: ANN401 - YAML data is untyped
         self.budget -= 1
@@ -95,6 +97,12 @@ class _Builder:
         return [self.build(item, depth + 1) for item in node.value]
 
     def _scalar(self, node: ScalarNode) -> Any:  # noqa: ANN401 - YAML data is untyped
+        if len(node.value) > self.max_scalar:
+            msg = (
+                f"a value is {len(node.value)} characters long, more than the limit "
+                f"of {self.max_scalar}"
+            )
+            raise BuildError(msg, "too-long", node)
         tag = node.tag
         if tag in _AS_TEXT:
             return node.value
@@ -109,7 +117,12 @@ class _Builder:
         if tag == _NULL:
             return None
         if tag == _FLOAT:
-            return _SCALARS.construct_yaml_float(node)
+            number = _SCALARS.construct_yaml_float(node)
+            if math.isfinite(number):
+                return number
+            # Kubernetes converts YAML to JSON, which has no NaN or infinity.
+            msg = f"{node.value} is not a finite number, which JSON and Kubernetes cannot hold"
+            raise BuildError(msg, "not-finite", node)
         raise self._tag_error(node)
 
     def _mapping(self, node: Node, depth: int) -> dict[Any, Any]:
@@ -156,7 +169,7 @@ class _Builder:
 
 
 def yaml_documents(
-    text: str, *, node_budget: int, max_depth: int
+    text: str, *, node_budget: int, max_depth: int, max_scalar: int
 ) -> Iterator[tuple[Node | None, Any, BuildError | None]]:
     """Yield ``(node, data, error)`` for each YAML document of ``text``.
 
@@ -167,7 +180,7 @@ def yaml_documents(
     more can be read.
     """
     loader = YAML_LOADER(text)
-    builder = _Builder(node_budget, max_depth)
+    builder = _Builder(node_budget, max_depth, max_scalar)
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import enum
+import functools
 import gc
 import json
 import os
@@ -154,15 +155,19 @@ def _int_hook_for(low: int, high: int) -> Callable[[Any, object], int]:
     return structure_int
 
 
-def _enum_hook_factory(cls: type[enum.Enum]) -> Callable[[Any, object], enum.Enum]:
-    by_value = {member.value: member for member in cls}
-    names = ", ".join(by_value)
+def _enum_hook_factory(
+    cls: type[enum.Enum], *, or_none: bool = False
+) -> Callable[[Any, object], enum.Enum | None]:
+    by_value: dict[object, enum.Enum | None] = {member.value: member for member in cls}
+    names = ", ".join(map(str, by_value))
+    if or_none:
+        by_value[None] = None
 
-    def structure_enum(value: Any, _: object) -> enum.Enum:  # noqa: ANN401 - hooks take raw data
-        member = by_value.get(value) if type(value) is str else None
-        if member is None:
-            raise BadValueError(f"one of {names}", value, "unknown-enum")
-        return member
+    def structure_enum(value: Any, _: object) -> enum.Enum | None:  # noqa: ANN401
+        try:
+            return by_value[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable value such as a list
+            raise BadValueError(f"one of {names}", value, "unknown-enum") from None
 
     return structure_enum
 
@@ -171,9 +176,30 @@ def _duration_hook(value: Any, _: object) -> Duration:  # noqa: ANN401 - hooks t
     if type(value) is not str:
         raise BadValueError("a duration string such as '1.5s' or '250ms'", value)
     try:
-        return Duration.parse(value)
+        return _parse_duration(value)
     except DurationError as error:
         raise BadValueError(str(error), value, "invalid-duration") from None
+
+
+# Manifests repeat the same few durations ("30ms", "1h"); Duration is immutable, so
+# one parsed value can serve every occurrence of its text.
+_parse_duration: Final = functools.lru_cache(maxsize=4096)(Duration.parse)
+
+
+def _optional_str_hook(value: Any, _: object) -> str | None:  # noqa: ANN401
+    if value is None or type(value) is str:
+        return value
+    raise BadValueError("a string", value)
+
+
+def _optional_bool_hook(value: Any, _: object) -> bool | None:  # noqa: ANN401
+    if value is None or type(value) is bool:
+        return value
+    raise BadValueError("true or false", value)
+
+
+def _optional_duration_hook(value: Any, _: object) -> Duration | None:  # noqa: ANN401
+    return None if value is None else _duration_hook(value, Duration)
 
 
 def _timestamp_hook(value: Any, _: object) -> dt.datetime:  # noqa: ANN401 - hooks take raw data
@@ -243,7 +269,17 @@ def _tuple_hook_factory(type_: Any) -> Callable[[Any, object], tuple[Any, ...]]:
 
 
 def _optional_hook_factory(type_: Any) -> Callable[[Any, object], Any]:  # noqa: ANN401
+    # Kubernetes prunes null fields, so null means "not set". Optional fields are the
+    # most common kind, so the usual types get a hook that checks for None itself
+    # rather than a wrapper around their own hook: one call per field, not two.
     (inner,) = (arg for arg in typing.get_args(type_) if arg is not type(None))
+    direct = _OPTIONAL_HOOKS.get(inner)
+    if direct is not None:
+        return direct
+    if _is_enum(inner):
+        return _enum_hook_factory(inner, or_none=True)
+    if _is_model_class(inner):
+        return _structure_factory(inner, or_none=True)
     inner_hook = converter.get_structure_hook(inner)
 
     def structure_optional(value: Any, _: object) -> Any:  # noqa: ANN401
@@ -251,6 +287,17 @@ def _optional_hook_factory(type_: Any) -> Callable[[Any, object], Any]:  # noqa:
         return None if value is None else inner_hook(value, inner)
 
     return structure_optional
+
+
+_OPTIONAL_HOOKS: Final[dict[object, Callable[[Any, object], Any]]] = {
+    str: _optional_str_hook,
+    bool: _optional_bool_hook,
+    Duration: _optional_duration_hook,
+}
+
+
+def _is_enum(type_: Any) -> bool:  # noqa: ANN401
+    return isinstance(type_, type) and issubclass(type_, enum.Enum)
 
 
 def _is_optional(type_: Any) -> bool:  # noqa: ANN401
@@ -282,7 +329,8 @@ def _is_model_class(type_: Any) -> bool:  # noqa: ANN401
 # --------------------------------------------------------------------------- attrs classes
 
 
-def _structure_factory(cls: type[Any]) -> Callable[[Any, object], Any]:
+def _structure_factory(cls: type[Any], *, or_none: bool = False) -> Callable[[Any, object], Any]:
+    """The hook of an attrs model class; with ``or_none`` it also takes null (for ``X | None``)."""
     names = wire_names(cls)
     keeps_rest = KEEP_REST in names
     overrides: dict[str, Any] = {
@@ -298,6 +346,8 @@ def _structure_factory(cls: type[Any]) -> Callable[[Any, object], Any]:
         typed = frozenset(names.values()) - {names[KEEP_REST]}
 
         def structure_partly_typed(value: Any, type_: object) -> Any:  # noqa: ANN401
+            if value is None and or_none:
+                return None
             if type(value) is not dict:
                 raise BadValueError("a mapping", value)
             result = generated(value, type_)
@@ -309,9 +359,11 @@ def _structure_factory(cls: type[Any]) -> Callable[[Any, object], Any]:
         return structure_partly_typed
 
     def structure_object(value: Any, type_: object) -> Any:  # noqa: ANN401
-        if type(value) is not dict:
-            raise BadValueError("a mapping", value)
-        return generated(value, type_)
+        if type(value) is dict:
+            return generated(value, type_)
+        if value is None and or_none:
+            return None
+        raise BadValueError("a mapping", value)
 
     return structure_object
 
@@ -393,9 +445,44 @@ def _structure_metadata(value: Any, _: object) -> ObjectMeta:  # noqa: ANN401
     return ObjectMeta(**fields, extra=extra)
 
 
+# Kubernetes object names (of Istio's kinds among others) are DNS-1123 subdomains and
+# namespaces DNS-1123 labels: lower case, unlike the host labels Istio checks (hosts.py).
+_DNS1123_LABEL: Final = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+_DNS1123_SUBDOMAIN: Final = re.compile(rf"{_DNS1123_LABEL}(?:\.{_DNS1123_LABEL})*")
+_NAMESPACE: Final = re.compile(_DNS1123_LABEL)
+_VALID_NAMESPACES: set[str] = set()
+
+
+def _name_of_object(value: Any, _: object) -> str:  # noqa: ANN401 - hooks take raw data
+    name = _str_hook(value, str)
+    if len(name) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(name):  # noqa: PLR2004 - K8s limit
+        return name
+    raise BadValueError(
+        "a DNS-1123 subdomain: at most 253 characters of a-z, 0-9, '-' and '.', "
+        "starting and ending with a letter or digit",
+        value,
+        "invalid-name",
+    )
+
+
+def _namespace_of_object(value: Any, _: object) -> str:  # noqa: ANN401 - hooks take raw data
+    if value in _VALID_NAMESPACES:  # namespaces repeat across a cluster's objects
+        return typing.cast("str", value)
+    name = _str_hook(value, str)
+    if _NAMESPACE.fullmatch(name):
+        _VALID_NAMESPACES.add(name)
+        return name
+    raise BadValueError(
+        "a DNS-1123 label: at most 63 characters of a-z, 0-9 and '-', "
+        "starting and ending with a letter or digit",
+        value,
+        "invalid-name",
+    )
+
+
 _META_FIELDS: Final[tuple[tuple[str, str, Callable[[Any, Any], Any]], ...]] = (
-    ("name", "name", _str_hook),
-    ("namespace", "namespace", _str_hook),
+    ("name", "name", _name_of_object),
+    ("namespace", "namespace", _namespace_of_object),
     ("labels", "labels", _string_map_hook),
     ("annotations", "annotations", _string_map_hook),
     ("creationTimestamp", "creation_timestamp", _timestamp_hook),
@@ -519,12 +606,8 @@ converter.register_structure_hook(dt.datetime, _timestamp_hook)
 converter.register_unstructure_hook(dt.datetime, _unstructure_timestamp)
 converter.register_structure_hook(Duration, _duration_hook)
 converter.register_unstructure_hook(Duration, str)
-converter.register_structure_hook_factory(
-    lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _enum_hook_factory
-)
-converter.register_unstructure_hook_func(
-    lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda member: member.value
-)
+converter.register_structure_hook_factory(_is_enum, _enum_hook_factory)
+converter.register_unstructure_hook_func(_is_enum, lambda member: member.value)
 converter.register_structure_hook_func(
     lambda t: _is_frozen_dict(t) and not _is_string_map(t), _verbatim_hook
 )
@@ -578,6 +661,9 @@ def _issues(error: BaseException, segments: tuple[Segment, ...] = ()) -> Iterato
         return
     if isinstance(error, BadValueError):
         yield _Issue(segments, error.code, "", error.value, error.expected)
+        return
+    if isinstance(error, RecursionError):
+        yield _Issue(segments, "too-deep", "the data is nested too deeply to read")
         return
     if isinstance(error, KeyError):
         field = str(error.args[0]) if error.args else "?"
@@ -657,13 +743,17 @@ def _problem(
 class Limits:
     """Bounds that keep loading hostile input cheap. Raise them for unusual, trusted input."""
 
-    #: Largest accepted text, in characters (or bytes when given bytes).
+    #: Largest accepted text, in characters.
     max_size: int = 256 * 1024 * 1024
-    #: Deepest nesting of maps and lists.
+    #: Deepest nesting of maps and lists (YAML; JSON is bounded by Python's own stack).
     max_depth: int = 200
-    #: Most documents (and List items) in one text.
+    #: Most objects in one text: documents plus the items of ``List`` documents.
     max_documents: int = 1_000_000
-    #: Nodes that alias expansion may add beyond the text's own size.
+    #: Longest YAML scalar, in characters (a JSON string is bounded by ``max_size``).
+    #: Kubernetes stores at most about 1.5 MB per object, so real values are far shorter.
+    max_scalar_length: int = 4 * 1024 * 1024
+    #: Nodes that alias expansion may add beyond the text's own size: aliases that
+    #: repeat more than the text holds (a "billion laughs" document) are refused.
     alias_slack: int = 10_000
 
 
@@ -686,9 +776,12 @@ def _gc_paused() -> Iterator[None]:
 class _Loading:
     """The state of one :func:`loads` call: results, problems, and where they came from."""
 
-    def __init__(self, text: SourceText, *, strict: bool) -> None:
+    def __init__(self, text: SourceText, *, strict: bool, limits: Limits) -> None:
         self.text = text
         self.strict = strict
+        self.limits = limits
+        #: Objects seen so far: documents, and the items of List documents.
+        self.objects = 0
         self.resources: list[Resource[Any]] = []
         self.problems: list[Problem] = []
         #: Unknown fields dropped by non-strict loading, warned about by the caller.
@@ -716,6 +809,12 @@ class _Loading:
     def document(self, index: int, root: Node | None, data: Any) -> None:  # noqa: ANN401
         if data is None:
             return
+        self.objects += 1
+        if self.objects > self.limits.max_documents:
+            self.problem(
+                f"more than {self.limits.max_documents} objects", "too-many-documents", index
+            )
+            return
         if type(data) is not dict:
             mark = root.start_mark if root is not None else None
             self.problem(
@@ -729,6 +828,12 @@ class _Loading:
         items = data.get("items")
         kind = data.get("kind")
         if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+            self.objects += len(items) - 1
+            if self.objects > self.limits.max_documents:
+                self.problem(
+                    f"more than {self.limits.max_documents} objects", "too-many-documents", index
+                )
+                return
             for position, item in enumerate(items):
                 self.resource(item, index, root, ("items", position))
         else:
@@ -826,10 +931,22 @@ class _DuplicateKeyError(ValueError):
     """A JSON object that sets a key twice."""
 
 
+class _NotJSONError(ValueError):
+    """``NaN`` or ``Infinity``, which Python's reader takes but JSON does not have."""
+
+
+def _not_json(constant: str) -> float:
+    msg = f"{constant} is not a JSON value (JSON has no NaN or infinity)"
+    raise _NotJSONError(msg)
+
+
 def _duplicate_key_position(text: str) -> tuple[int | None, int | None]:
     """Where the YAML reader, which tracks positions, finds the second key (error path only)."""
     try:
-        for _root, _data, error in yaml_documents(text, node_budget=len(text), max_depth=10**6):
+        documents = yaml_documents(
+            text, node_budget=len(text), max_depth=10**6, max_scalar=len(text)
+        )
+        for _root, _data, error in documents:
             if error is not None:
                 return error.line, error.column
     except (yaml.YAMLError, UnicodeEncodeError, RecursionError):
@@ -883,7 +1000,7 @@ def loads(
             ]
         )
     is_json = _JSON_START.match(decoded) is not None
-    loading = _Loading(SourceText(decoded, source, is_json), strict=strict)
+    loading = _Loading(SourceText(decoded, source, is_json), strict=strict, limits=limits)
     with _gc_paused():
         if is_json:
             _load_json(decoded, loading)
@@ -905,13 +1022,17 @@ _JSON_START: Final = re.compile(r"\s*(\{\s*[\"}]|\[\s*[\[\]{\"\d-])")
 def _load_json(text: str, loading: _Loading) -> None:
     """Load ``text`` as one JSON value, recording its problems in ``loading``."""
     try:
-        data = json.loads(text, object_pairs_hook=_unique_keys)
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_not_json)
     except json.JSONDecodeError as error:
         loading.problem(f"invalid JSON: {error.msg}", "json-syntax", 0, error.lineno, error.colno)
         return
     except _DuplicateKeyError as error:
         line, column = _duplicate_key_position(text)
         loading.problem(f"{error}; remove one of them", "duplicate-key", 0, line, column)
+        _relocate(loading)
+        return
+    except _NotJSONError as error:
+        loading.problem(f"invalid JSON: {error}", "not-finite", 0)
         _relocate(loading)
         return
     except ValueError as error:  # an integer with more digits than Python converts
@@ -929,12 +1050,16 @@ def _load_json(text: str, loading: _Loading) -> None:
         _relocate(loading)
 
 
+def _position_of(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of character ``offset`` of ``text``."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def _relocate(loading: _Loading) -> None:
     """Give JSON problems their line and column, composing the text only now."""
     text = loading.text.text
     # Where the JSON value starts: the fallback when a path cannot be followed.
-    offset = len(text) - len(text.lstrip())
-    start = (text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+    start = _position_of(text, len(text) - len(text.lstrip()))
     root = loading.text.root(0)
     relocated = []
     for problem in loading.problems:
@@ -954,14 +1079,12 @@ def _load_yaml(text: str, loading: _Loading, limits: Limits) -> None:
     try:
         for index, (root, data, build_error) in enumerate(
             yaml_documents(
-                text, node_budget=len(text) + limits.alias_slack, max_depth=limits.max_depth
+                text,
+                node_budget=len(text) + limits.alias_slack,
+                max_depth=limits.max_depth,
+                max_scalar=limits.max_scalar_length,
             )
         ):
-            if index >= limits.max_documents:
-                loading.problem(
-                    f"more than {limits.max_documents} documents", "too-many-documents", index
-                )
-                return
             if build_error is not None:
                 loading.problem(
                     build_error.message,
@@ -972,6 +1095,9 @@ def _load_yaml(text: str, loading: _Loading, limits: Limits) -> None:
                 )
                 continue
             loading.document(index, root, data)
+    except yaml.reader.ReaderError as error:  # a character YAML forbids, such as NUL
+        line, column = _position_of(text, error.position)
+        loading.problem(f"invalid YAML: {error.reason}", "yaml-syntax", None, line, column)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = f"invalid YAML: {error.problem or error.context}"
