@@ -257,3 +257,15 @@ def test_a_list_containing_non_objects() -> None:
     assert (first.path, second.path) == ("items[0]", "items[1]")
     assert "Kubernetes object" in first.message
     assert (first.line, second.line) == (4, 5)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [("!!float x", "float"), ("!!float ''", "float"), ("!!bool x", "bool"), ("!!int x", "int")],
+)
+def test_explicit_scalar_tags_with_bad_values(value: str, kind: str) -> None:
+    text = HEADER + f"spec: {{x: {value}}}\n"
+    (problem,) = problems_of(text)
+    assert problem.code == "bad-value"
+    assert f"not a valid {kind}" in problem.message
+    assert (problem.line, problem.column) == position(text, value)

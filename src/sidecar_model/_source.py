@@ -106,24 +106,35 @@ class _Builder:
         tag = node.tag
         if tag in _AS_TEXT:
             return node.value
-        if tag == _INT:
-            try:
-                return _SCALARS.construct_yaml_int(node)
-            except ValueError:  # more digits than Python converts (int_max_str_digits)
-                msg = f"the integer {node.value[:20]}... has too many digits"
-                raise BuildError(msg, "too-large", node) from None
-        if tag == _BOOL:
-            return _SCALARS.construct_yaml_bool(node)
         if tag == _NULL:
             return None
-        if tag == _FLOAT:
-            number = _SCALARS.construct_yaml_float(node)
-            if math.isfinite(number):
-                return number
-            # Kubernetes converts YAML to JSON, which has no NaN or infinity.
-            msg = f"{node.value} is not a finite number, which JSON and Kubernetes cannot hold"
-            raise BuildError(msg, "not-finite", node)
-        raise self._tag_error(node)
+        try:
+            if tag == _INT:
+                return _SCALARS.construct_yaml_int(node)
+            if tag == _BOOL:
+                return _SCALARS.construct_yaml_bool(node)
+            if tag == _FLOAT:
+                number = _SCALARS.construct_yaml_float(node)
+        except (ValueError, KeyError, IndexError):
+            # Only an explicit tag (!!int x) or an integer with more digits than Python
+            # converts (int_max_str_digits) gets here; implicit ones matched a pattern.
+            raise self._value_error(node) from None
+        if tag != _FLOAT:
+            raise self._tag_error(node)
+        if math.isfinite(number):
+            return number
+        # Kubernetes converts YAML to JSON, which has no NaN or infinity.
+        msg = f"{node.value} is not a finite number, which JSON and Kubernetes cannot hold"
+        raise BuildError(msg, "not-finite", node)
+
+    @staticmethod
+    def _value_error(node: ScalarNode) -> BuildError:
+        kind = node.tag.rsplit(":", 1)[-1]
+        if kind == "int" and node.value.lstrip("+-").isdigit():
+            msg = f"the integer {node.value[:20]}... has too many digits"
+            return BuildError(msg, "too-large", node)
+        msg = f"{node.value!r} is not a valid {kind}; remove the !!{kind} tag or fix the value"
+        return BuildError(msg, "bad-value", node)
 
     def _mapping(self, node: Node, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
