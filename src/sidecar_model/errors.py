@@ -18,7 +18,12 @@ problem found in its input, not only the first.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
+
+if TYPE_CHECKING:
+    from sidecar_model.validation import Diagnostic, ValidationResult
 
 __all__ = [
     "ManifestError",
@@ -98,7 +103,35 @@ class ManifestError(SidecarModelError):
 
 
 class ValidationError(SidecarModelError):
-    """A resource that Istio's admission webhook would reject (see :func:`validate`)."""
+    """A resource that Istio's admission webhook would reject (see :func:`validate`).
+
+    ``result`` is the whole :class:`~sidecar_model.ValidationResult`, warnings included;
+    ``diagnostics`` are its errors.
+    """
+
+    result: ValidationResult
+
+    def __init__(self, result: ValidationResult) -> None:
+        """Wrap ``result``, which has at least one error."""
+        self.result = result
+        super().__init__(result)
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The errors that reject the resource."""
+        return self.result.errors
+
+    def __str__(self) -> str:
+        """One line per error, preceded by a count when there are several."""
+        texts = [str(diagnostic) for diagnostic in self.result.errors]
+        if len(texts) == 1:
+            return texts[0]
+        lines = (f"  {line}" for text in texts for line in text.splitlines())
+        return f"{len(texts)} errors:\n" + "\n".join(lines)
+
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[ValidationResult]]:
+        """Pickle as the result it wraps."""
+        return (type(self), (self.result,))
 
 
 class SidecarModelWarning(UserWarning):
