@@ -9,20 +9,46 @@ verbatim (frozen), so a whole cluster dump loads and writes back unchanged.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, freeze, frozen_map
-from sidecar_model.model import Sidecar
+from sidecar_model.model import WIRE_NAME, Destination, Sidecar, WorkloadSelector
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "EXPORT_TO_ANNOTATION",
     "ISTIO_NETWORKING_GROUP",
+    "CronJobSpec",
+    "Delegate",
+    "DestinationRuleSpec",
+    "HTTPRoute",
+    "JobTemplate",
+    "KubernetesServicePort",
+    "KubernetesServiceSpec",
+    "L4Route",
+    "MatchLabelsSelector",
+    "MirrorPolicy",
+    "NamespaceSpec",
     "ObjectMeta",
+    "PodSpec",
+    "PodTemplate",
     "Resource",
+    "RouteDestination",
+    "RouteMatch",
+    "ServiceEntryPort",
+    "ServiceEntrySpec",
     "SourceLocator",
+    "Subset",
+    "VirtualServiceSpec",
+    "WorkloadControllerSpec",
+    "WorkloadEntrySpec",
     "register_kind",
     "spec_type_for",
+    "str_map",
 ]
 
 SpecT = TypeVar("SpecT")
@@ -119,3 +145,244 @@ def spec_type_for(api_version: str, kind: str) -> type[Any] | None:
 
 
 register_kind(ISTIO_NETWORKING_GROUP, "Sidecar", Sidecar)
+
+
+# --------------------------------------------------------------------------- inventory kinds
+# The kinds resolution reads. Each spec class types the fields istiod's resolution uses and
+# keeps every other wire field verbatim in ``extra`` (the codec's keep-the-rest convention),
+# so a cluster dump loads strictly and writes back unchanged.
+
+#: Kubernetes Service annotation holding its comma-separated exportTo list (§4.2.1).
+EXPORT_TO_ANNOTATION: Final = "networking.istio.io/exportTo"
+
+
+def _items() -> tuple[Any, ...]:
+    # A list field; hidden behind a call so type checkers read the declared tuple type.
+    return attrs.field(default=(), converter=tuple)
+
+
+def str_map(value: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> FrozenDict[str, str]:
+    """A label map as a ``FrozenDict`` (a typed converter for string maps)."""
+    return frozen_map(value)
+
+
+@attrs.frozen(kw_only=True)
+class KubernetesServicePort:
+    """One entry of a Kubernetes Service's ``spec.ports`` (``targetPort`` and the rest verbatim)."""
+
+    name: str | None = None
+    port: int | None = None
+    protocol: str | None = None
+    app_protocol: str | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class KubernetesServiceSpec:
+    """The ``spec`` of a Kubernetes ``Service`` (core/v1), typed where resolution reads it."""
+
+    ports: tuple[KubernetesServicePort, ...] = _items()
+    cluster_ip: str | None = attrs.field(default=None, metadata={WIRE_NAME: "clusterIP"})
+    type: str | None = None
+    external_name: str | None = None
+    selector: FrozenDict[str, str] = attrs.field(default=EMPTY, converter=str_map)
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class ServiceEntryPort:
+    """A port of a ``ServiceEntry``."""
+
+    number: int | None = None
+    protocol: str | None = None
+    name: str | None = None
+    target_port: int | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class WorkloadEntrySpec:
+    """The ``spec`` of a ``WorkloadEntry``, also the type of a ServiceEntry's ``endpoints``."""
+
+    address: str | None = None
+    labels: FrozenDict[str, str] = attrs.field(default=EMPTY, converter=str_map)
+    ports: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class ServiceEntrySpec:
+    """The ``spec`` of an Istio ``ServiceEntry``."""
+
+    hosts: tuple[str, ...] = _items()
+    addresses: tuple[str, ...] = _items()
+    ports: tuple[ServiceEntryPort, ...] = _items()
+    location: str | None = None
+    resolution: str | None = None
+    export_to: tuple[str, ...] = _items()
+    workload_selector: WorkloadSelector | None = None
+    endpoints: tuple[WorkloadEntrySpec, ...] = _items()
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class RouteDestination:
+    """A weighted destination of an HTTP, TCP or TLS route (weight and headers verbatim)."""
+
+    destination: Destination | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class RouteMatch:
+    """A match block of a route; only ``sourceNamespace`` matters to resolution (§5.7)."""
+
+    source_namespace: str | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class MirrorPolicy:
+    """One entry of an HTTP route's ``mirrors``."""
+
+    destination: Destination | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class Delegate:
+    """The VirtualService an HTTP route delegates to (§4.3.5)."""
+
+    name: str | None = None
+    namespace: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class HTTPRoute:
+    """An HTTP route of a VirtualService: its matches, destinations, mirrors and delegate."""
+
+    match: tuple[RouteMatch, ...] = _items()
+    route: tuple[RouteDestination, ...] = _items()
+    mirror: Destination | None = None
+    mirrors: tuple[MirrorPolicy, ...] = _items()
+    delegate: Delegate | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class L4Route:
+    """A TCP or TLS route of a VirtualService."""
+
+    match: tuple[RouteMatch, ...] = _items()
+    route: tuple[RouteDestination, ...] = _items()
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class VirtualServiceSpec:
+    """The ``spec`` of an Istio ``VirtualService``."""
+
+    hosts: tuple[str, ...] = _items()
+    gateways: tuple[str, ...] = _items()
+    export_to: tuple[str, ...] = _items()
+    http: tuple[HTTPRoute, ...] = _items()
+    tcp: tuple[L4Route, ...] = _items()
+    tls: tuple[L4Route, ...] = _items()
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class Subset:
+    """A named subset of a DestinationRule (its traffic policy verbatim)."""
+
+    name: str | None = None
+    labels: FrozenDict[str, str] = attrs.field(default=EMPTY, converter=str_map)
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class MatchLabelsSelector:
+    """``istio.type.v1beta1.WorkloadSelector``, the selector of a DestinationRule."""
+
+    match_labels: FrozenDict[str, str] = attrs.field(default=EMPTY, converter=str_map)
+
+
+@attrs.frozen(kw_only=True)
+class DestinationRuleSpec:
+    """The ``spec`` of an Istio ``DestinationRule``; ``trafficPolicy`` is kept verbatim."""
+
+    host: str | None = None
+    export_to: tuple[str, ...] = _items()
+    workload_selector: MatchLabelsSelector | None = None
+    subsets: tuple[Subset, ...] = _items()
+    traffic_policy: FrozenDict[str, Any] | None = attrs.field(default=None, converter=freeze)
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class PodSpec:
+    """A Pod's ``spec``: nothing in it changes resolution, so all of it is kept verbatim."""
+
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class PodTemplate:
+    """A controller's pod template: the labels and annotations its pods get."""
+
+    metadata: ObjectMeta = ObjectMeta()
+    spec: PodSpec | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WorkloadControllerSpec:
+    """The ``spec`` of a Deployment, StatefulSet, DaemonSet, ReplicaSet or Job."""
+
+    template: PodTemplate | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class JobTemplate:
+    """A CronJob's ``jobTemplate``."""
+
+    metadata: ObjectMeta = ObjectMeta()
+    spec: WorkloadControllerSpec | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CronJobSpec:
+    """The ``spec`` of a CronJob."""
+
+    job_template: JobTemplate | None = None
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+@attrs.frozen(kw_only=True)
+class NamespaceSpec:
+    """A Namespace's ``spec`` (finalizers), kept verbatim; its labels are on the metadata."""
+
+    extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
+
+
+#: Kinds whose pod template makes workloads, by API group.
+WORKLOAD_CONTROLLER_KINDS: Final = {
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("apps", "ReplicaSet"),
+    ("batch", "Job"),
+}
+
+register_kind("", "Service", KubernetesServiceSpec)
+register_kind("", "Pod", PodSpec)
+register_kind("", "Namespace", NamespaceSpec)
+for _group, _kind in WORKLOAD_CONTROLLER_KINDS:
+    register_kind(_group, _kind, WorkloadControllerSpec)
+register_kind("batch", "CronJob", CronJobSpec)
+register_kind(ISTIO_NETWORKING_GROUP, "ServiceEntry", ServiceEntrySpec)
+register_kind(ISTIO_NETWORKING_GROUP, "VirtualService", VirtualServiceSpec)
+register_kind(ISTIO_NETWORKING_GROUP, "DestinationRule", DestinationRuleSpec)
+register_kind(ISTIO_NETWORKING_GROUP, "WorkloadEntry", WorkloadEntrySpec)
+# A ConfigMap has no spec (its ``data`` is a top-level field, kept in Resource.extra), so it
+# is not registered: the mesh reads the ``istio`` ConfigMap's ``data.mesh`` text itself.
