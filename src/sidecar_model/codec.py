@@ -57,7 +57,17 @@ from sidecar_model.resources import ObjectMeta, Resource, spec_type_for
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
-__all__ = ["converter", "dump", "dumps", "load", "loads", "structure", "unstructure"]
+__all__ = [
+    "Limits",
+    "converter",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "read_yaml",
+    "structure",
+    "unstructure",
+]
 
 T = TypeVar("T")
 
@@ -878,6 +888,33 @@ class _Loading:
             problem = _problem(issue, prefix, index, root, self.text.name)
             self.dropped.append(attrs.evolve(problem, message=f"dropped {problem.message}"))
         return pruned
+
+
+class _DataReading(_Loading):
+    """Reading plain YAML data (no Kubernetes objects): each document's data is kept."""
+
+    def __init__(self, text: SourceText, limits: Limits) -> None:
+        super().__init__(text, strict=True, limits=limits)
+        self.data: list[Any] = []
+
+    def document(self, index: int, root: Node | None, data: Any) -> None:  # noqa: ANN401, ARG002
+        self.data.append(data)
+
+
+def read_yaml(
+    text: str, *, source: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> list[Any]:
+    """The plain data of each document of a YAML text, read as safely as :func:`loads` does.
+
+    For YAML that is not a Kubernetes object, such as the MeshConfig held in the
+    ``istio`` ConfigMap. Raises :class:`~sidecar_model.ManifestError` with positions.
+    """
+    reading = _DataReading(SourceText(text, source, is_json=False), limits)
+    with _gc_paused():
+        _load_yaml(text, reading, limits)
+    if reading.problems:
+        raise ManifestError(reading.problems)
+    return reading.data
 
 
 def _with_source(resource: Resource[Any], info: SourceInfo) -> Resource[Any]:
