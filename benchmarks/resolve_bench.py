@@ -1,0 +1,214 @@
+"""The "resolve" benchmark group: selection, scopes and outbound listeners for every workload.
+
+On a seeded mesh (``tests/meshgen.py``) of N namespaces, S Kubernetes Services plus
+ServiceEntries, K Sidecars and W workloads, it times, from loaded objects (resources,
+services and workloads in memory; no YAML parsing), building the :class:`Mesh` and then
+``compute_scope`` and ``outbound_listeners`` for every workload. It reports:
+
+* the time against the 2 s budget of the target mesh (W=50,000, S=20,000 + 2,000
+  ServiceEntries, K=2,000, N=500);
+* the speed-up over the brute-force reference of ``tests/resolver_reference.py`` on the
+  same mesh. The reference has no index and no cache, so it is timed on a sample of the
+  distinct (Sidecar, namespace) scopes and of the workloads and extrapolated to all of them;
+* the growth exponent in S and in K, fitted (least squares on log-log) over several sizes;
+* the peak resident memory of the process.
+
+Run it alone with ``python benchmarks/resolve_bench.py [--quick]``, or through
+``benchmarks/run.py`` once :func:`measurements` is hooked into its group registry.
+Figures are CPU seconds (``time.process_time``), which a busy two-core runner disturbs
+less than wall-clock time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import math
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from sidecar_model import resolver
+from sidecar_model.mesh import Mesh, ProxyType, gc_frozen
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import ModuleType
+
+__all__ = ["TARGET", "measurements", "resolve_everything"]
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+#: The acceptance mesh of issue 4.
+TARGET: Final = {
+    "namespaces": 500,
+    "services": 20_000,
+    "service_entries": 2_000,
+    "sidecars": 2_000,
+    "workloads": 50_000,
+    "scan_share": 0.005,
+}
+BUDGET_SECONDS: Final = 2.0
+SPEEDUP_TARGET: Final = 8.0
+EXPONENT_TARGET: Final = 1.1
+#: Distinct scopes and workloads on which the (slow) reference is actually run.
+REFERENCE_SCOPES: Final = 40
+REFERENCE_WORKLOADS: Final = 200
+
+#: (label, ratio, target or None, detail), as benchmarks/run.py's Measurement takes them.
+Row = tuple[str, float, "float | None", str]
+
+
+def _load(name: str) -> ModuleType:
+    # tests/ is not a package on sys.path; load the generator and reference by file.
+    if str(ROOT / "src") not in sys.path:
+        sys.path.insert(0, str(ROOT / "src"))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / f"{name}.py")
+    assert spec is not None  # noqa: S101 - the file is part of this repository
+    assert spec.loader is not None  # noqa: S101
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def resolve_everything(inputs: Any) -> tuple[Mesh, int]:  # noqa: ANN401 - meshgen.Inputs
+    """Build the mesh from ``inputs`` and resolve every workload; return it and a checksum.
+
+    Bulk work runs with the cyclic collector paused, as the codec's ``loads`` does: it
+    allocates many objects that all survive, which the collector would rescan again and again.
+    """
+    mesh = Mesh.from_resources(
+        inputs.resources,
+        config=inputs.config,
+        services=inputs.services,
+        workloads=inputs.workloads,
+    )
+    total = 0
+    with gc_frozen():
+        for workload in mesh.workloads:
+            scope = resolver.compute_scope(mesh, workload)
+            total += len(resolver.outbound_listeners(scope))
+    return mesh, total
+
+
+def _cpu(call: Any) -> tuple[float, Any]:  # noqa: ANN401 - any zero-argument call
+    gc.collect()
+    gc.freeze()  # what exists before the run is never rescanned (issue 4's measured fact)
+    try:
+        start = time.process_time()
+        wall = time.perf_counter()
+        result = call()
+        _WALL.append(time.perf_counter() - wall)
+        return time.process_time() - start, result
+    finally:
+        gc.unfreeze()
+
+
+#: Wall-clock seconds of each timed run, for the report (CPU seconds are the measure).
+_WALL: list[float] = []
+
+
+def _timed_run(meshgen: ModuleType, seed: int, knobs: dict[str, Any]) -> tuple[float, Mesh]:
+    inputs = meshgen.generate_inputs(seed, **knobs)
+    seconds, (mesh, _) = _cpu(lambda: resolve_everything(inputs))
+    return seconds, mesh
+
+
+def _reference_seconds(reference: ModuleType, mesh: Mesh, seed: int) -> tuple[float, int]:
+    """Extrapolated seconds for the reference to do what the timed run did."""
+    rng = random.Random(seed)
+    by_scope: dict[tuple[int, str], Any] = {}
+    for workload in mesh.workloads:
+        if workload.proxy_type is ProxyType.SIDECAR:
+            chosen = resolver.select_sidecar(mesh, workload).sidecar
+            by_scope.setdefault((id(chosen), workload.namespace), workload)
+    keys = sorted(by_scope, key=lambda k: (k[1], k[0]))
+    sample = rng.sample(keys, min(REFERENCE_SCOPES, len(keys)))
+    start = time.process_time()
+    for key in sample:
+        reference.scope(mesh, by_scope[key])
+    per_scope = (time.process_time() - start) / max(1, len(sample))
+    people = rng.sample(list(mesh.workloads), min(REFERENCE_WORKLOADS, len(mesh.workloads)))
+    start = time.process_time()
+    for workload in people:
+        reference.select(mesh, workload)
+    per_workload = (time.process_time() - start) / max(1, len(people))
+    return per_scope * len(keys) + per_workload * len(mesh.workloads), len(keys)
+
+
+def _exponent(points: list[tuple[float, float]]) -> float:
+    xs = [math.log(x) for x, _ in points]
+    ys = [math.log(y) for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+
+
+def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[Row]:
+    """The group's rows: budget, speed-up over the reference, growth exponents, memory."""
+    meshgen = _load("meshgen")
+    reference = _load("resolver_reference")
+    scale = 0.1 if quick else 1.0
+    target = {k: (v if k == "scan_share" else max(1, int(v * scale))) for k, v in TARGET.items()}
+    size = ", ".join(f"{k}={v}" for k, v in target.items())
+    seconds, mesh = _timed_run(meshgen, seed, target)
+    budget = BUDGET_SECONDS * scale
+    scopes = len(mesh.__dict__.get("_scope_cache", {}))
+    yield (
+        "resolve: mesh + scopes + outbound listeners, every workload vs budget",
+        seconds / budget,
+        1.0,
+        (
+            f"{seconds:.3f} CPU s ({_WALL[-1]:.3f} s wall) for {size}; "
+            f"{scopes} distinct scopes; budget {budget:.1f} s"
+        ),
+    )
+    ref_seconds, distinct = _reference_seconds(reference, mesh, seed)
+    yield (
+        "resolve: indexed resolver vs brute-force reference (extrapolated)",
+        seconds / ref_seconds,
+        1 / SPEEDUP_TARGET,
+        (
+            f"{seconds:.3f} s vs ~{ref_seconds:.1f} s; {ref_seconds / seconds:.1f}x faster; "
+            f"reference timed on {min(REFERENCE_SCOPES, distinct)} of {distinct} scopes"
+        ),
+    )
+    del mesh
+    for knob in ("services", "sidecars"):
+        points = []
+        for factor in (0.25, 0.5, 1.0):
+            knobs = dict(target)
+            knobs[knob] = max(1, int(target[knob] * factor))
+            if knob == "services":
+                knobs["service_entries"] = max(1, int(target["service_entries"] * factor))
+            run_seconds, _ = _timed_run(meshgen, seed, knobs)
+            points.append((float(knobs[knob]), run_seconds))
+        detail = "; ".join(f"{int(x)}: {y:.3f} s" for x, y in points)
+        yield (f"resolve: growth exponent in {knob}", _exponent(points), EXPONENT_TARGET, detail)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    yield ("resolve: peak resident memory (MiB, context)", peak, None, f"{peak:.0f} MiB ru_maxrss")
+
+
+def main() -> int:
+    """Print the rows; exit 1 if one misses its target and ``--check`` is given."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the target mesh")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--check", action="store_true", help="fail when a target is missed")
+    args = parser.parse_args()
+    missed = False
+    for label, ratio, goal, detail in measurements(seed=args.seed, quick=args.quick):
+        miss = goal is not None and ratio > goal
+        missed |= miss
+        target = "context" if goal is None else f"target <= {goal:.3g}"
+        print(f"{label}: {ratio:.3f} ({target})  [{detail}]{'  MISSED' if miss else ''}")
+    return 1 if missed and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
