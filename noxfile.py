@@ -6,6 +6,7 @@ live in ``pyproject.toml`` (extras for the package's users, dependency groups fo
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -88,3 +89,31 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks; arguments after ``--`` go to ``benchmarks/run.py``."""
     session.install("-e", ".")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz ``loads`` and ``validate`` with atheris: ``nox -s fuzz -- [seconds] [flags]``.
+
+    Runs for 300 seconds by default from a fresh copy of the seed corpus; any exception
+    that is not a SidecarModelError is a finding, saved under the session's tmp folder.
+    """
+    session.install("-e", ".", "atheris")
+    budget, *flags = session.posargs or ["300"]
+    tmp = Path(session.create_tmp())
+    corpus, artifacts = tmp / "corpus", tmp / "artifacts"
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.copytree(ROOT / "tests" / "fuzz" / "corpus", corpus)
+    artifacts.mkdir(exist_ok=True)
+    session.run(
+        "python",
+        "tests/fuzz/fuzz_loads.py",
+        str(corpus),
+        f"-max_total_time={int(budget)}",
+        "-timeout=10",
+        "-rss_limit_mb=2048",
+        f"-dict={ROOT / 'tests' / 'fuzz' / 'yaml.dict'}",
+        f"-artifact_prefix={artifacts}/",
+        "-print_final_stats=1",
+        *flags,
+    )
