@@ -11,7 +11,8 @@ import sys
 from typing import TYPE_CHECKING
 
 import sidecar_model
-from sidecar_model.examples import seed_text
+from sidecar_model.cli import summarize
+from sidecar_model.examples import mesh_text, seed_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,8 +60,8 @@ def split_output(stdout: str) -> tuple[list[str], str]:
     return summaries.splitlines(), dumped
 
 
-def test_demo_summarises_and_dumps_the_seed() -> None:
-    result = run("demo")
+def test_seed_summarises_and_dumps_the_seed() -> None:
+    result = run("seed")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     summaries, dumped = split_output(result.stdout)
@@ -74,8 +75,8 @@ def test_demo_summarises_and_dumps_the_seed() -> None:
     assert sidecar_model.loads(dumped) == seed
 
 
-def test_demo_json_without_dump() -> None:
-    result = run("demo", "--format", "json", "--no-dump")
+def test_seed_json_without_dump() -> None:
+    result = run("seed", "--format", "json", "--no-dump")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == SEED_OBJECTS
@@ -83,12 +84,47 @@ def test_demo_json_without_dump() -> None:
     assert "{" not in result.stdout
 
 
-def test_demo_json_dump_reads_back() -> None:
-    result = run("demo", "--format", "json")
+def test_seed_json_dump_reads_back() -> None:
+    result = run("seed", "--format", "json")
     assert result.returncode == 0, result.stderr
     _summaries, dumped = split_output(result.stdout)
     assert json.loads(dumped)["kind"] == "List"
     assert sidecar_model.loads(dumped) == sidecar_model.loads(seed_text())
+
+
+def test_demo_explains_the_bundled_mesh_for_a_workload() -> None:
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    summaries, _, report = result.stdout.partition("\n\n")
+    resources = sidecar_model.loads(mesh_text())
+    assert summaries.splitlines() == [summarize(r) for r in resources]
+    selection, scope, listeners, host = report.strip().split("\n\n")
+    # Two selector Sidecars match productpage: the older one wins, the other is listed.
+    assert selection.splitlines()[0] == (
+        "workload prod-us1/productpage: Sidecar prod-us1/no-ip-tables applies (workload selector)"
+    )
+    assert "prod-us1/partial-ip-tables: lost" in selection
+    assert "prod-us1/default: lost" in selection
+    assert scope.startswith("scope of prod-us1/productpage")
+    assert listeners.splitlines()[1].strip().startswith("127.0.0.1:3306 (MySQL")
+    assert host.startswith("mysql.foo.com has a cluster in this scope")
+
+
+def test_demo_for_another_workload_and_host() -> None:
+    result = run(
+        "demo", "--workload", "prod-us1/reviews", "--host", "details.prod-apis.svc.cluster.local"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Sidecar prod-us1/default applies" in result.stdout
+    assert "0.0.0.0:9080" in result.stdout
+    assert "details.prod-apis.svc.cluster.local is not in this scope" in result.stdout
+
+
+def test_demo_with_an_unknown_workload_exits_2() -> None:
+    result = run("demo", "--workload", "prod-us1/nope")
+    assert result.returncode == 2
+    assert "no workload 'prod-us1/nope'" in result.stderr
+    assert "prod-us1/productpage" in result.stderr
 
 
 def test_summary_of_a_file(tmp_path: Path) -> None:
