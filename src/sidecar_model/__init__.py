@@ -3,8 +3,18 @@
 The names below are the library's public API; see the documentation for a tour.
 """
 
+from sidecar_model import resolver
 from sidecar_model.codec import converter, dump, dumps, load, loads, structure, unstructure
-from sidecar_model.errors import ManifestError, SidecarModelError
+from sidecar_model.errors import ManifestError, SidecarModelError, ValidationError
+from sidecar_model.mesh import (
+    Mesh,
+    MeshConfig,
+    MeshService,
+    ProxyType,
+    Registry,
+    ServicePort,
+    Workload,
+)
 from sidecar_model.model import (
     CaptureMode,
     ConnectionKeepalive,
@@ -31,26 +41,35 @@ from sidecar_model.model import (
     WorkloadSelector,
 )
 from sidecar_model.resources import ObjectMeta, Resource
+from sidecar_model.validation import Diagnostic, Severity, ValidationResult, validate
 
 __all__ = [
     "CaptureMode",
     "ConnectionKeepalive",
     "ConnectionPoolSettings",
     "Destination",
+    "Diagnostic",
     "Duration",
     "H2UpgradePolicy",
     "HTTPSettings",
     "IstioEgressListener",
     "IstioIngressListener",
     "ManifestError",
+    "Mesh",
+    "MeshConfig",
+    "MeshService",
     "ObjectMeta",
     "OutboundTrafficPolicy",
     "OutboundTrafficPolicyMode",
     "Port",
     "PortSelector",
     "Protocol",
+    "ProxyType",
+    "Registry",
     "Resource",
     "ServerTLSSettings",
+    "ServicePort",
+    "Severity",
     "Sidecar",
     "SidecarModelError",
     "SidecarPort",
@@ -59,12 +78,17 @@ __all__ = [
     "TLSMode",
     "TLSProtocol",
     "TcpKeepalive",
+    "ValidationError",
+    "ValidationResult",
+    "Workload",
     "WorkloadSelector",
     "converter",
     "dump",
     "dumps",
     "load",
     "loads",
+    "resolver",
     "structure",
     "unstructure",
+    "validate",
 ]
