@@ -51,6 +51,18 @@ def test_duration_equality_ignores_spelling_and_canonical_form() -> None:
 
 
 @pytest.mark.parametrize(
+    ("duration", "microseconds"),
+    [
+        (sm.Duration(nanoseconds=9_007_199_254_740_993_000), 9_007_199_254_740_993),
+        (sm.Duration.parse("2562047h47m16.854775807s"), 9_223_372_036_854_775),
+        (sm.Duration(nanoseconds=-1_999), -1),
+    ],
+)
+def test_to_timedelta_is_exact_and_truncates(duration: sm.Duration, microseconds: int) -> None:
+    assert duration.to_timedelta() == dt.timedelta(microseconds=microseconds)
+
+
+@pytest.mark.parametrize(
     ("text", "protocol"),
     [
         ("HTTP", sm.Protocol.HTTP),

@@ -280,7 +280,9 @@ class Duration:
 
     def to_timedelta(self) -> dt.timedelta:
         """Return the duration as a :class:`datetime.timedelta` (microsecond precision)."""
-        return dt.timedelta(microseconds=int(self.nanoseconds / 1_000))
+        # Integer arithmetic, truncating toward zero: floats lose microseconds past 2**53 ns.
+        micros = abs(self.nanoseconds) // 1_000
+        return dt.timedelta(microseconds=-micros if self.nanoseconds < 0 else micros)
 
     @property
     def seconds(self) -> float:
