@@ -1,0 +1,185 @@
+"""The resolver on generated meshes: agreement with the reference, and metamorphic properties.
+
+Each property builds a mesh from :func:`sidecar_model.strategies.mesh_resources`, changes
+the input in a way whose effect the semantics pins down, and compares what the resolver
+computes for every sidecar workload before and after.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sidecar_model import resolver
+from sidecar_model import strategies as sms
+from sidecar_model.mesh import Mesh, MeshConfig, ProxyType, Workload
+from sidecar_model.model import IstioEgressListener, Sidecar, WorkloadSelector
+from sidecar_model.resources import ObjectMeta, Resource
+from tests import resolver_reference as reference
+from tests.test_resolver import CONFIGS, real
+
+if TYPE_CHECKING:
+    import random
+
+pytestmark = pytest.mark.property
+
+Resources = list[Resource[Any]]
+configs = st.sampled_from(CONFIGS)
+
+
+def _sidecar_workloads(mesh: Mesh) -> list[Workload]:
+    return [w for w in mesh.workloads if w.proxy_type is ProxyType.SIDECAR]
+
+
+def _results(resources: Resources, config: MeshConfig) -> dict[tuple[str, str], dict[str, Any]]:
+    mesh = Mesh.from_resources(resources, config=config)
+    return {(w.namespace, w.name): real(mesh, w) for w in _sidecar_workloads(mesh)}
+
+
+def _imports(resources: Resources, config: MeshConfig) -> dict[tuple[str, str], list[set[str]]]:
+    """Per workload, the hostnames each egress listener imports."""
+    mesh = Mesh.from_resources(resources, config=config)
+    return {
+        (w.namespace, w.name): [
+            {s.hostname for s in egress.services}
+            for egress in resolver.compute_scope(mesh, w).egress
+        ]
+        for w in _sidecar_workloads(mesh)
+    }
+
+
+@given(sms.mesh_resources(), configs)
+def test_agrees_with_the_reference(resources: Resources, config: MeshConfig) -> None:
+    mesh = Mesh.from_resources(resources, config=config)
+    for workload in _sidecar_workloads(mesh):
+        assert real(mesh, workload) == reference.scope(mesh, workload), workload
+
+
+@given(sms.mesh_resources(), configs, st.randoms(use_true_random=False))
+def test_input_order_never_changes_results(
+    resources: Resources, config: MeshConfig, rng: random.Random
+) -> None:
+    shuffled = list(resources)
+    rng.shuffle(shuffled)
+    assert _results(shuffled, config) == _results(resources, config)
+
+
+@given(sms.mesh_resources(), configs)
+def test_export_to_tilde_hides_a_service_from_every_namespace(
+    resources: Resources, config: MeshConfig
+) -> None:
+    mesh = Mesh.from_resources(resources, config=config)
+    hidden = [s for s in mesh.services if s.export_to == frozenset({"~"})]
+    for namespace in mesh.namespaces:
+        visible = resolver.services_visible_to(mesh, namespace)
+        for service in hidden:
+            assert not resolver.is_service_visible(mesh, service, namespace)
+            assert all(v is not service for v in visible)
+
+
+def _sidecar_indexes(resources: Resources) -> list[int]:
+    return [i for i, r in enumerate(resources) if isinstance(r.spec, Sidecar) and r.spec.egress]
+
+
+def _edit_host(
+    resources: Resources, data: st.DataObject, edit: Any
+) -> tuple[Resources, Resources] | None:
+    """``resources`` and a copy in which ``edit`` changed one egress listener's hosts."""
+    indexes = _sidecar_indexes(resources)
+    if not indexes:
+        return None
+    index = data.draw(st.sampled_from(indexes))
+    resource = resources[index]
+    spec: Sidecar = resource.spec
+    which = data.draw(st.integers(0, len(spec.egress) - 1))
+    listener = spec.egress[which]
+    changed = attrs.evolve(listener, hosts=edit(listener.hosts))
+    egress = (*spec.egress[:which], changed, *spec.egress[which + 1 :])
+    edited = list(resources)
+    edited[index] = attrs.evolve(resource, spec=attrs.evolve(spec, egress=egress))
+    return resources, edited
+
+
+_NAMESPACES = st.sampled_from([".", "*", "default", "shop", "web", "db", "istio-system"])
+_HOSTS = st.sampled_from(
+    ["*", "*.example.com", "api.example.com", "web.shop.svc.cluster.local", "*.svc.cluster.local"]
+)
+
+
+@given(sms.mesh_resources(), configs, st.data())
+def test_adding_an_exclusion_never_adds_an_import(
+    resources: Resources, config: MeshConfig, data: st.DataObject
+) -> None:
+    entry = f"~{data.draw(_NAMESPACES)}/{data.draw(_HOSTS)}"
+    pair = _edit_host(resources, data, lambda hosts: (*hosts, entry))
+    if pair is None:
+        return
+    before, after = (_imports(r, config) for r in pair)
+    for key, listeners in after.items():
+        for new, old in zip(listeners, before[key], strict=True):
+            assert new <= old, (key, entry, new - old)
+
+
+@given(sms.mesh_resources(), configs, st.data())
+def test_widening_an_egress_host_never_removes_an_import(
+    resources: Resources, config: MeshConfig, data: st.DataObject
+) -> None:
+    def widen(hosts: tuple[str, ...]) -> tuple[str, ...]:
+        i = data.draw(st.integers(0, len(hosts) - 1))
+        namespace, _, _ = hosts[i].partition("/")
+        if namespace.startswith("~"):
+            return hosts
+        return (*hosts[:i], f"{namespace}/*", *hosts[i + 1 :])
+
+    pair = _edit_host(resources, data, widen)
+    if pair is None:
+        return
+    before, after = (_imports(r, config) for r in pair)
+    for key, listeners in before.items():
+        for old, new in zip(listeners, after[key], strict=True):
+            assert old <= new, (key, old - new)
+
+
+@given(sms.mesh_resources(), configs, st.sampled_from(["default", "shop", "web", "db"]), st.data())
+def test_a_selector_sidecar_changes_only_the_workloads_it_selects(
+    resources: Resources, config: MeshConfig, namespace: str, data: st.DataObject
+) -> None:
+    labels = {"app": data.draw(st.sampled_from(["web", "api", "db", "cart"]))}
+    spec = Sidecar(
+        workload_selector=WorkloadSelector(labels=labels),
+        egress=(IstioEgressListener(hosts=("./*",)),),
+    )
+    added = Resource(
+        api_version="networking.istio.io/v1",
+        kind="Sidecar",
+        metadata=ObjectMeta(name="added", namespace=namespace),
+        spec=spec,
+    )
+    before = _results(resources, config)
+    after = _results([*resources, added], config)
+    mesh = Mesh.from_resources(resources, config=config)
+    for workload in _sidecar_workloads(mesh):
+        key = (workload.namespace, workload.name)
+        selected = workload.namespace == namespace and workload.labels.get("app") == labels["app"]
+        if not selected:
+            assert after[key] == before[key], key
+
+
+@given(sms.mesh_resources(), configs)
+def test_a_ported_listener_shows_only_hosts_it_imports(
+    resources: Resources, config: MeshConfig
+) -> None:
+    mesh = Mesh.from_resources(resources, config=config)
+    for workload in _sidecar_workloads(mesh):
+        scope = resolver.compute_scope(mesh, workload)
+        for listener in resolver.outbound_listeners(scope):
+            egress = scope.egress[listener.egress_index]
+            if egress.port is None:
+                continue
+            imported = {s.hostname for s in egress.services}
+            imported.update(host for vs in egress.virtual_services for host in vs.hosts)
+            assert set(listener.hosts) <= imported, (workload, str(listener))
