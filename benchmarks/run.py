@@ -417,12 +417,23 @@ def resolve_group(options: Options) -> Iterator[Measurement]:
         yield Measurement(label=label, ratio=ratio, target=target, detail=detail)
 
 
+def analyze_group(options: Options) -> Iterator[Measurement]:
+    """analyze() on the generated mesh against loading that mesh from YAML (issue 6)."""
+    import analyze_bench  # noqa: PLC0415 - a sibling script module, loaded only when asked
+
+    for label, ratio, target, detail in analyze_bench.measurements(
+        seed=options.seed, quick=options.quick
+    ):
+        yield Measurement(label=label, ratio=ratio, target=target, detail=detail)
+
+
 #: Benchmark groups by name, run in this order unless --group picks some.
 GROUPS: Final[dict[str, Callable[[Options], Iterator[Measurement]]]] = {
     "codec": codec_group,
     "validate": validate_group,
     "hostile": hostile_group,
     "resolve": resolve_group,
+    "analyze": analyze_group,
 }
 
 

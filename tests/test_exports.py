@@ -27,6 +27,6 @@ def test_contract_names_are_present() -> None:
         "loads", "load", "dumps", "dump", "structure", "unstructure", "converter",
         "SidecarModelError", "ManifestError", "validate", "ValidationResult", "Diagnostic",
         "Severity", "Mesh", "MeshConfig", "MeshService", "ServicePort", "Registry",
-        "Workload", "ProxyType", "resolver",
+        "Workload", "ProxyType", "resolver", "analyze", "diff",
     }  # fmt: skip
     assert contract <= set(sidecar_model.__all__)

@@ -4,6 +4,7 @@ The names below are the library's public API; see the documentation for a tour.
 """
 
 from sidecar_model import resolver
+from sidecar_model.analysis import analyze, diff
 from sidecar_model.codec import converter, dump, dumps, load, loads, structure, unstructure
 from sidecar_model.errors import ManifestError, SidecarModelError, ValidationError
 from sidecar_model.mesh import (
@@ -82,7 +83,9 @@ __all__ = [
     "ValidationResult",
     "Workload",
     "WorkloadSelector",
+    "analyze",
     "converter",
+    "diff",
     "dump",
     "dumps",
     "load",
