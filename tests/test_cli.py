@@ -6,16 +6,17 @@ The package must be importable by the child interpreter (installed, or on PYTHON
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 import sidecar_model
 from sidecar_model.cli import summarize
 from sidecar_model.examples import mesh_text, seed_text
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 SEED_OBJECTS = 5  # four Sidecars and a ServiceEntry
 
@@ -168,3 +169,591 @@ def test_usage_error_exits_2() -> None:
     result = run("summary")
     assert result.returncode == 2
     assert "usage: sidecar-model" in result.stderr
+
+
+# =========================================================================== the mesh commands
+
+# A small mesh: shop/web-1 imports its own namespace and data; data/db has a DestinationRule.
+MESH = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  clusterIP: 10.0.0.10
+  selector: {app: web}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: data}
+spec:
+  clusterIP: 10.0.0.20
+  selector: {app: db}
+  ports: [{name: tcp-db, port: 5432}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: db, namespace: data}
+spec:
+  host: db.data.svc.cluster.local
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-1, namespace: data, labels: {app: db}}
+spec: {}
+"""
+SIDECAR = """\
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web, namespace: shop}
+spec:
+  workloadSelector: {labels: {app: web}}
+  egress:
+  - hosts: ["./*", "data/*"]
+"""
+# The same Sidecar importing only its own namespace: web-1 loses db.
+NARROW_SIDECAR = SIDECAR.replace('"./*", "data/*"', '"./*"')
+# A selector that matches no pod (IST0101, an error) and a host importing nothing (SM0001).
+BROKEN_SIDECAR = SIDECAR.replace("app: web}}", "app: nope}}").replace(
+    '"data/*"', '"data/*", "other/*"'
+)
+# Webhook errors (V23, with a caret excerpt) and an exportTo error (X1).
+INVALID = """\
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web, namespace: shop}
+spec:
+  egress:
+  - hosts: ["shop/*", "bad_ns/web.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: shop}
+spec:
+  hosts: [a]
+  exportTo: [".", "shop"]
+"""
+# Only a warning (V8: a selector without labels).
+WARNED = SIDECAR.replace("{labels: {app: web}}", "{labels: {}}")
+MESH_CONFIG = "rootNamespace: istio-system\noutboundTrafficPolicy: {mode: REGISTRY_ONLY}\n"
+ESC = "\x1b["
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def mesh_dir(tmp_path: Path, sidecar: str = SIDECAR, name: str = "mesh") -> Path:
+    """The mesh split over a directory tree, as kubectl dumps and GitOps repositories are."""
+    root = tmp_path / name
+    write(root, "services.yaml", MESH)
+    write(root, "sidecars/web.yml", sidecar)
+    write(root, "README.txt", "not a manifest")
+    write(root, ".hidden/broken.yaml", "kind: [")  # hidden folders are skipped
+    return root
+
+
+def parse_json(result: subprocess.CompletedProcess[str]) -> Any:
+    return json.loads(result.stdout)
+
+
+def line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def test_validate_clean_file_exits_0(tmp_path: Path) -> None:
+    path = write(tmp_path, "web.yaml", SIDECAR)
+    result = run("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "0 errors, 0 warnings in 1 Sidecar (1 object read)\n"
+    assert result.stderr == ""
+
+
+def test_validate_reports_each_diagnostic_located_and_exits_1(tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.yaml", INVALID)
+    result = run("validate", str(path))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    host_line = line_of(INVALID, "bad_ns/")
+    column = INVALID.splitlines()[host_line - 1].index('"bad_ns') + 1
+    assert lines[0].startswith(f"{path}:{host_line}:{column}: error V23 spec.egress[0].hosts[1]: ")
+    # The caret excerpt under the bad part of the host.
+    assert lines[1:3] == ["    bad_ns/web.example.com", "    ^^^^^^"]
+    assert lines[3].startswith(f"{path}:{line_of(INVALID, 'exportTo')}:")
+    assert " error X1 spec.exportTo[1]: duplicate entries in exportTo" in lines[3]
+    assert lines[-1] == "2 errors, 0 warnings in 1 Sidecar (2 objects read)"
+    assert ESC not in result.stdout  # not a terminal: no colour
+
+
+def test_validate_warnings_exit_0_unless_fail_on_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, "warned.yaml", WARNED)
+    result = run("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert f"{path}:5:3: warning V8 spec.workloadSelector: " in result.stdout
+    assert run("validate", str(path), "--fail-on", "warning").returncode == 1
+
+
+def test_validate_stdin() -> None:
+    result = run("validate", "-", stdin=INVALID)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("<stdin>:6:")
+
+
+def test_validate_directory_recursively(tmp_path: Path) -> None:
+    root = mesh_dir(tmp_path)
+    write(
+        root,
+        "more/deeper/invalid.json",
+        sidecar_model.dumps(sidecar_model.loads(INVALID)[0], format="json"),
+    )
+    result = run("validate", str(root))
+    assert result.returncode == 1, result.stderr
+    assert f"{root / 'more/deeper/invalid.json'}:" in result.stdout
+    assert "error V23" in result.stdout
+    assert result.stdout.endswith("1 error, 0 warnings in 2 Sidecars (7 objects read)\n")
+    # A file named again, or inside a directory named too, is read once.
+    again = run("validate", str(root), str(root / "services.yaml"), str(root / "more"))
+    assert again.stdout == result.stdout
+
+
+def test_validate_json(tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.yaml", INVALID)
+    result = run("validate", str(path), "--format", "json")
+    assert result.returncode == 1
+    data = parse_json(result)
+    assert data["ok"] is False
+    assert [e["code"] for e in data["errors"]] == ["V23", "X1"]
+    first = data["errors"][0]
+    assert (first["source"], first["line"], first["path"]) == (
+        str(path),
+        6,
+        "spec.egress[0].hosts[1]",
+    )
+    assert first["excerpt"].splitlines()[1] == "^^^^^^"
+
+
+def test_validate_unloadable_file_exits_2_with_located_problem(tmp_path: Path) -> None:
+    good = write(tmp_path, "good.yaml", SIDECAR)
+    text = SIDECAR.replace("egress:", "egresss:")
+    bad = write(tmp_path, "bad.yaml", text)
+    result = run("validate", str(good), str(bad))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"{bad}:{line_of(text, 'egresss')}:3: document 0: spec.egresss: unknown field" in (
+        result.stderr
+    )
+
+
+def test_every_loading_problem_of_every_file_is_reported(tmp_path: Path) -> None:
+    one = write(tmp_path, "one.yaml", "kind: [")
+    two = write(tmp_path, "two.yaml", SIDECAR.replace("egress:", "egresss:"))
+    result = run("validate", str(one), str(two))
+    assert result.returncode == 2
+    assert "2 problems:" in result.stderr
+    assert f"{one}:2:1: invalid YAML" in result.stderr
+    assert f"{two}:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.yaml"], "missing.yaml: no such file or directory"),
+        (["empty"], "no *.yaml, *.yml, *.json files in this directory"),
+        (["-", "-"], "standard input ('-') can be read only once"),
+    ],
+)
+def test_validate_bad_paths_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "empty").mkdir()
+    result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "sidecar_model", "validate", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
+        input="",
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def test_explain_a_workload(tmp_path: Path) -> None:
+    result = run("explain", str(mesh_dir(tmp_path)), "--workload", "shop/web-1")
+    assert result.returncode == 0, result.stderr
+    selection, listeners = result.stdout.strip().split("\n\n")
+    assert selection.splitlines() == [
+        "workload shop/web-1: Sidecar shop/web applies (workload selector)",
+        "  - shop/web: chosen: the first matching selector Sidecar in istiod's order (3.2, 3.4)",
+    ]
+    assert listeners.splitlines()[0] == "outbound listeners:"
+    assert "  10.0.0.20:5432 (TCP, from egress[0]): db.data.svc.cluster.local" in listeners
+    assert "0.0.0.0:8080" in listeners
+
+
+def test_explain_a_host(tmp_path: Path) -> None:
+    result = run(
+        "explain",
+        str(mesh_dir(tmp_path, NARROW_SIDECAR)),
+        "--workload",
+        "shop/web-1",
+        "--host",
+        "db.data.svc.cluster.local",
+    )
+    assert result.returncode == 0, result.stderr
+    host = result.stdout.strip().split("\n\n")[-1]
+    assert host.startswith("db.data.svc.cluster.local is not in this scope\n  - ")
+    assert ESC not in result.stdout
+
+
+def test_explain_a_hypothetical_workload_from_stdin() -> None:
+    result = run(
+        "explain",
+        "-",
+        "--namespace",
+        "shop",
+        "--labels",
+        "app=web,tier=front",
+        stdin=MESH + "---\n" + SIDECAR,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("workload shop/<unnamed>: Sidecar shop/web applies")
+
+
+def test_explain_namespace_without_labels_gets_the_namespace_default(tmp_path: Path) -> None:
+    result = run("explain", str(mesh_dir(tmp_path)), "--namespace", "shop", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    selection = parse_json(result)["selection"]
+    assert selection["sidecar"] is None
+    assert selection["origin"] == "IMPLICIT_DEFAULT"
+
+
+def test_explain_json(tmp_path: Path) -> None:
+    result = run(
+        "explain",
+        str(mesh_dir(tmp_path)),
+        "--workload",
+        "shop/web-1",
+        "--host",
+        "db.data.svc.cluster.local",
+        "--format",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    data = parse_json(result)
+    assert data["selection"]["sidecar"] == "shop/web"
+    assert {listener["port"] for listener in data["listeners"]} == {5432, 8080}
+    assert data["host"]["imported"] is True
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workload", "shop/nope"], "no workload 'shop/nope' in the mesh; it has: shop/web-1"),
+        (["--labels", "app=web"], "--labels needs --namespace"),
+        (["--workload", "shop/web-1", "--labels", "app=web"], "--labels needs --namespace"),
+        (["--namespace", "shop", "--labels", "app"], "'app' is not key=value"),
+        ([], "give --workload NS/NAME, or --namespace NS and --labels K=V,..."),
+        (["--workload", "a/b", "--namespace", "a"], "not allowed with argument"),
+    ],
+)
+def test_explain_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run("explain", str(mesh_dir(tmp_path)), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+# --------------------------------------------------------------------------- scope
+
+
+def test_scope_per_egress_listener(tmp_path: Path) -> None:
+    result = run("scope", str(mesh_dir(tmp_path)), "--workload", "shop/web-1")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("scope of shop/web-1: Sidecar shop/web (workload selector)")
+    assert lines[1] == "egress[0] catch-all listener, hosts ./*, data/*:"
+    assert "    imports db.data.svc.cluster.local (data, Kubernetes, ports 5432/TCP (tcp-db))" in (
+        lines
+    )
+    assert "    uses DestinationRule for db.data.svc.cluster.local in data (from data/db)" in lines
+    assert lines[-1].startswith("  2 services get clusters")
+
+
+def test_scope_json_with_mesh_config(tmp_path: Path) -> None:
+    config = write(tmp_path, "mesh-config.yaml", MESH_CONFIG)
+    result = run(
+        "scope",
+        str(mesh_dir(tmp_path)),
+        "--workload",
+        "shop/web-1",
+        "--mesh-config",
+        str(config),
+        "--format",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    data = parse_json(result)
+    assert data["outboundMode"] == "REGISTRY_ONLY"
+    (egress,) = data["egress"]
+    assert [s["hostname"] for s in egress["services"]] == [
+        "db.data.svc.cluster.local",
+        "web.shop.svc.cluster.local",
+    ]
+    assert [r["rules"] for r in egress["destinationRules"]] == [["data/db"]]
+
+
+def test_mesh_config_from_the_istio_config_map(tmp_path: Path) -> None:
+    config_map = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\n"
+        "data:\n  mesh: |\n    outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n"
+    )
+    config = write(tmp_path, "istio.yaml", config_map)
+    args = ["scope", str(mesh_dir(tmp_path)), "--workload", "shop/web-1", "--format", "json"]
+    result = run(*args, "--mesh-config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert parse_json(result)["outboundMode"] == "REGISTRY_ONLY"
+
+
+def test_bad_mesh_config_exits_2_naming_the_file(tmp_path: Path) -> None:
+    config = write(tmp_path, "mesh-config.yaml", "rootNamespace: [1]\n")
+    result = run("analyze", str(mesh_dir(tmp_path)), "--mesh-config", str(config))
+    assert result.returncode == 2
+    assert f"{config}: rootNamespace: expected a string, got a list" in result.stderr
+    other = write(tmp_path, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+    result = run("analyze", str(mesh_dir(tmp_path)), "--mesh-config", str(other))
+    assert result.returncode == 2
+    assert "holds neither a MeshConfig nor the istio ConfigMap" in result.stderr
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+def test_analyze_clean_mesh_exits_0(tmp_path: Path) -> None:
+    result = run("analyze", str(mesh_dir(tmp_path)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "0 errors, 0 warnings in 1 Sidecar\n"
+
+
+def test_analyze_findings_exit_1(tmp_path: Path) -> None:
+    root = mesh_dir(tmp_path, BROKEN_SIDECAR)
+    result = run("analyze", str(root))
+    assert result.returncode == 1, result.stderr
+    sidecar = root / "sidecars/web.yml"
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{sidecar}:5:")
+    assert " error IST0101 spec.workloadSelector.labels.app: " in lines[0]
+    assert lines[1].startswith(f"{sidecar}:7:")
+    assert " warning SM0001 spec.egress[0].hosts[2]: 'other/*' imports nothing" in lines[1]
+    assert lines[-1] == "1 error, 1 warning in 1 Sidecar"
+
+
+def test_analyze_json_from_stdin() -> None:
+    result = run("analyze", "-", "--format", "json", stdin=MESH + "---\n" + BROKEN_SIDECAR)
+    assert result.returncode == 1, result.stderr
+    data = parse_json(result)
+    assert [d["code"] for d in data["errors"]] == ["IST0101"]
+    assert [d["code"] for d in data["warnings"]] == ["SM0001"]
+    assert data["errors"][0]["source"] == "<stdin>"
+
+
+def test_analyze_warnings_fail_only_when_asked(tmp_path: Path) -> None:
+    sidecar = SIDECAR.replace('"data/*"', '"data/*", "other/*"')
+    root = mesh_dir(tmp_path, sidecar)
+    assert run("analyze", str(root)).returncode == 0
+    assert run("analyze", str(root), "--fail-on", "warning").returncode == 1
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def test_diff_two_snapshots(tmp_path: Path) -> None:
+    old = mesh_dir(tmp_path, SIDECAR, "old")
+    new = mesh_dir(tmp_path, NARROW_SIDECAR, "new")
+    result = run("diff", str(old), str(new))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "1 workload(s) changed, 1 unchanged, 0 added, 0 removed",
+        "shop/web-1: imported services 2 -> 1 (-1)",
+        "  - db.data.svc.cluster.local:5432",
+    ]
+    assert run("diff", str(old), str(new), "--exit-code").returncode == 1
+    assert run("diff", str(old), str(old), "--exit-code").returncode == 0
+
+
+def test_diff_json_with_new_from_stdin(tmp_path: Path) -> None:
+    old = mesh_dir(tmp_path)
+    new = (
+        MESH + "---\n" + NARROW_SIDECAR + "---\n" + MESH.split("---\n")[3].replace("web-1", "web-2")
+    )
+    result = run("diff", str(old), "-", "--format", "json", stdin=new)
+    assert result.returncode == 0, result.stderr
+    data = parse_json(result)
+    assert data["added"] == ["shop/web-2"]
+    assert data["changed"][0]["lost"] == [{"host": "db.data.svc.cluster.local", "port": 5432}]
+    assert data["changed"][0]["services"] == {"old": 2, "new": 1, "delta": -1}
+
+
+def test_diff_bad_snapshot_exits_2(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.yaml", "kind: [")
+    result = run("diff", str(mesh_dir(tmp_path)), str(bad))
+    assert result.returncode == 2
+    assert f"{bad}:2:1: invalid YAML" in result.stderr
+    assert run("diff", str(bad)).returncode == 2  # NEW is missing
+
+
+# --------------------------------------------------------------------------- graph
+
+
+@pytest.mark.parametrize("output", ["text", "dot", "mermaid", "json"])
+def test_graph_formats(tmp_path: Path, output: str) -> None:
+    result = run("graph", str(mesh_dir(tmp_path, NARROW_SIDECAR)), "--format", output)
+    assert result.returncode == 0, result.stderr
+    expected = {
+        "text": "2 namespaces, 1 reachability edges\n  data -> shop\n  shop -> (none)\n",
+        "dot": 'digraph reachability {\n  rankdir=LR;\n  node [shape=box];\n  "data";\n'
+        '  "shop";\n  "data" -> "shop" [label="1"];\n}\n',
+        "mermaid": 'flowchart LR\n  n0["data"]\n  n1["shop"]\n  n0 -->|1| n1\n',
+    }
+    if output == "json":
+        assert parse_json(result) == {
+            "namespaces": ["data", "shop"],
+            "edges": [{"source": "data", "target": "shop", "services": 1, "workloads": 1}],
+        }
+    else:
+        assert result.stdout == expected[output]
+
+
+def test_graph_rejects_an_unknown_format(tmp_path: Path) -> None:
+    result = run("graph", str(mesh_dir(tmp_path)), "--format", "svg")
+    assert result.returncode == 2
+    assert "invalid choice: 'svg'" in result.stderr
+
+
+# --------------------------------------------------------------------------- demo, help
+
+
+def test_demo_json() -> None:
+    result = run("demo", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = parse_json(result)
+    assert data["selection"]["sidecar"] == "prod-us1/no-ip-tables"
+    assert data["listeners"][0]["port"] == 3306
+    assert data["host"]["hostname"] == "mysql.foo.com"
+    assert len(data["resources"]) == len(sidecar_model.loads(mesh_text()))
+
+
+def test_the_installed_console_script() -> None:
+    script = Path(sys.executable).with_name("sidecar-model")
+    if not script.exists():
+        pytest.skip("the sidecar-model script is not installed next to this interpreter")
+    result = subprocess.run(  # noqa: S603 - the project's own console script
+        [str(script), "demo", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["selection"]["sidecar"] == "prod-us1/no-ip-tables"
+
+
+def test_help_exits_0() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("validate", "explain", "scope", "analyze", "diff", "graph", "demo"):
+        assert command in result.stdout
+
+
+def test_unknown_command_exits_2() -> None:
+    result = run("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice: 'frobnicate'" in result.stderr
+
+
+def test_summary_of_a_missing_file_exits_2(tmp_path: Path) -> None:
+    result = run("summary", str(tmp_path / "missing.yaml"))
+    assert result.returncode == 2
+    assert "missing.yaml: No such file or directory" in result.stderr
+
+
+# --------------------------------------------------------------------------- terminals
+
+
+def run_on_terminal(
+    *args: str, env: dict[str, str], stream: str = "stdout"
+) -> tuple[int, str, str]:
+    """Run with ``stream`` on a pseudo-terminal; the exit code, that terminal's text, the other."""
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    on_stdout = stream == "stdout"
+    with subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "sidecar_model", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower if on_stdout else subprocess.PIPE,
+        stderr=subprocess.PIPE if on_stdout else follower,
+        env=env,
+    ) as child:
+        os.close(follower)  # the child holds it now; reading ends when the child exits
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        out, err = child.communicate(timeout=60)
+    captured = (err if on_stdout else out).decode()
+    return child.returncode, b"".join(chunks).decode(), captured
+
+
+def terminal_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return {**env, "TERM": "xterm", **extra}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_colour_on_a_terminal_only_without_no_color(tmp_path: Path) -> None:
+    root = mesh_dir(tmp_path, BROKEN_SIDECAR)
+    code, shown, _ = run_on_terminal("analyze", str(root), env=terminal_env())
+    assert code == 1
+    assert f"{ESC}31merror{ESC}0m IST0101" in shown
+    assert f"{ESC}33mwarning{ESC}0m SM0001" in shown
+    code, shown, _ = run_on_terminal("analyze", str(root), env=terminal_env(NO_COLOR="1"))
+    assert code == 1
+    assert ESC not in shown
+    assert "error IST0101" in shown
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_progress_on_a_terminal_stderr_only(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    for number in range(25):
+        write(root, f"sidecar-{number:02}.yaml", SIDECAR.replace("name: web,", f"name: s{number},"))
+    code, progress, stdout = run_on_terminal(
+        "validate", str(root), env=terminal_env(), stream="stderr"
+    )
+    assert code == 0
+    assert "loading 25/25: " in progress
+    assert stdout.endswith("in 25 Sidecars (25 objects read)\n")
+    piped = run("validate", str(root))
+    assert piped.returncode == 0
+    assert piped.stderr == ""
