@@ -13,7 +13,7 @@ import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["tests", "typecheck", "lint", "docs"]
+nox.options.sessions = ["tests", "typecheck", "lint", "docs", "notebook"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -89,6 +89,13 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks; arguments after ``--`` go to ``benchmarks/run.py``."""
     session.install("-e", ".")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def notebook(session: nox.Session) -> None:
+    """Execute every notebook under docs/notebooks in a real Jupyter kernel."""
+    session.install("-e", ".", "nbclient", "ipykernel", "nbformat")
+    session.run("python", "tests/notebooks/run_notebooks.py", *session.posargs)
 
 
 @nox.session
