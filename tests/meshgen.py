@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from sidecar_model.mesh import (
+    IPFamily,
     Mesh,
     MeshConfig,
     MeshService,
@@ -106,11 +107,13 @@ def generate_inputs(  # noqa: PLR0913 - one knob per kind of object
     virtual_services: int | None = None,
     destination_rules: int | None = None,
     scan_share: float = 0.15,
+    alias_share: float = 0.04,
     config: MeshConfig | None = None,
 ) -> Inputs:
     """The inputs of a random but reproducible mesh.
 
-    ``scan_share`` is the share of Sidecars whose listeners import ``*/*``.
+    ``scan_share`` is the share of Sidecars whose listeners import ``*/*``;
+    ``alias_share`` the share of Kubernetes Services made ExternalName aliases.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     names = [ROOT, *(f"ns{i}" for i in range(namespaces))]
@@ -176,6 +179,8 @@ def generate_inputs(  # noqa: PLR0913 - one knob per kind of object
                 address=rng.choice([ANY, f"240.0.{i // 256 % 256}.{i % 256}"]),
             )
         )
+    _make_aliases(seed, mesh_services, alias_share)
+    _add_proxy_ports(seed, mesh_services)
     resources: list[Resource[Any]] = [_root_default(rng)]
     resources.extend(
         _sidecar(rng, i, names, hosts, mesh_services, apps, scan_share, domains)
@@ -198,7 +203,77 @@ def generate_inputs(  # noqa: PLR0913 - one knob per kind of object
                 unprivileged=rng.random() < 0.1,
             )
         )
+    _add_endpoints(seed, mesh_services, mesh_workloads)
     return Inputs(resources, mesh_services, mesh_workloads, config or MeshConfig())
+
+
+def _add_endpoints(seed: int, services: list[MeshService], workloads: list[Workload]) -> None:
+    """Addresses and IP families for some workloads, endpoints for some ServiceEntries.
+
+    Each workload address is unique, as pod IPs are; headless Kubernetes Services get
+    their endpoints from the workloads their selector picks (the mesh derives them), and
+    some resolution-NONE ServiceEntries list workload addresses (and now and then a
+    hostname, which L5 skips) as endpoints. Their own random stream, like
+    :func:`_make_aliases`.
+    """
+    rng = random.Random(seed * 104729 + 3)  # noqa: S311 - reproducible test data
+    addresses = []
+    # One IP family per namespace, as clusters and their pod networks have: mostly IPv4.
+    families: dict[str, IPFamily] = {}
+    for i, workload in enumerate(workloads):
+        family = families.get(workload.namespace)
+        if family is None:
+            family = families[workload.namespace] = rng.choices(
+                list(IPFamily), weights=[80, 10, 10]
+            )[0]
+        if rng.random() < 0.3:
+            ip = f"10.128.{i // 256 % 256}.{i % 256}"
+            addresses.append(ip)
+            workloads[i] = attrs.evolve(workload, ip=ip, ip_family=family)
+        elif family is not IPFamily.IPV4:
+            workloads[i] = attrs.evolve(workload, ip_family=family)
+    for i, service in enumerate(services):
+        if (
+            service.registry is not Registry.EXTERNAL
+            or service.resolution != "NONE"
+            or service.address != ANY
+            or rng.random() < 0.3
+        ):
+            continue
+        endpoints = rng.sample(addresses, min(len(addresses), rng.randint(0, 3)))
+        if rng.random() < 0.1:
+            endpoints.append("db.internal.example.com")
+        services[i] = attrs.evolve(service, endpoints=endpoints)
+
+
+def _add_proxy_ports(seed: int, services: list[MeshService]) -> None:
+    """Give a few services a port the proxy reserves (15021, 15090; L3), in place."""
+    rng = random.Random(seed * 31 + 5)  # noqa: S311 - reproducible test data
+    reserved = (("status", 15021, Protocol.HTTP), ("tcp-metrics", 15090, Protocol.TCP))
+    for i, service in enumerate(services):
+        if rng.random() < 0.02:
+            name, number, protocol = rng.choice(reserved)
+            port = ServicePort(name=name, number=number, protocol=protocol)
+            services[i] = attrs.evolve(service, ports=(*service.ports, port))
+
+
+def _make_aliases(seed: int, services: list[MeshService], share: float) -> None:
+    """Turn a share of the Kubernetes Services into ExternalName aliases, in place.
+
+    Their own random stream, so that the rest of the mesh is what it was without them.
+    Targets are other services (Kubernetes or ServiceEntry, sometimes another alias, so
+    chains and loops occur) or, now and then, a name no service declares.
+    """
+    rng = random.Random(seed * 7919 + 17)  # noqa: S311 - reproducible test data
+    for i, service in enumerate(services):
+        if service.registry is not Registry.KUBERNETES or rng.random() >= share:
+            continue
+        target = rng.choice(services).hostname
+        if rng.random() < 0.1:
+            target = f"missing{i}.example.com"
+        services[i] = attrs.evolve(
+            service, resolution="ALIAS", address=ANY, alias_for=target, selector=None
+        )
 
 
 def _root_default(rng: random.Random) -> Resource[Sidecar]:

@@ -9,6 +9,7 @@ generated meshes. Slow on purpose; obviously correct is the point.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from sidecar_model.hosts import (
@@ -18,7 +19,7 @@ from sidecar_model.hosts import (
     parse_egress_host,
     subset_of,
 )
-from sidecar_model.mesh import ProxyType, Registry
+from sidecar_model.mesh import IPFamily, ProxyType, Registry
 from sidecar_model.model import CaptureMode, IstioEgressListener, Protocol
 
 if TYPE_CHECKING:
@@ -210,9 +211,44 @@ def trim(service: MeshService, numbers: set[int] | None) -> tuple[str, str, tupl
     return None if not ports else (service.hostname, service.namespace, ports)
 
 
+def aliases_of(mesh: Mesh, hostname: str) -> list[tuple[str, str]]:
+    """(namespace, hostname) of every ExternalName alias that ends at ``hostname`` (§5.4 step 5).
+
+    Chains of ExternalNames are followed by hostname (the last one in the mesh's order
+    declaring a hostname wins); a chain that comes back to a name it passed aliases nothing.
+    Two ExternalNames cannot share name and namespace in Kubernetes; for hand-made ones
+    the last in the mesh's order counts.
+    """
+    # One entry per (hostname, namespace), the last in the mesh's order, as istiod's map.
+    last = {
+        (s.hostname, s.namespace): s.alias_for for s in mesh.services if s.resolution == "ALIAS"
+    }
+    raw = [(h, ns, t) for (h, ns), t in last.items()]
+
+    def follow(name: str) -> str | None:
+        targets = [t for h, _, t in raw if h == name and t]
+        return targets[-1] if targets else None
+
+    found = []
+    for host, ns, target in raw:
+        if not target:
+            continue
+        seen = {host}
+        end: str | None = target
+        while end is not None and follow(end) is not None:
+            if end in seen:
+                end = None  # a loop
+                break
+            seen.add(end)
+            end = follow(end)
+        if end == hostname:
+            found.append((ns, host))
+    return sorted(found)
+
+
 def import_services(  # noqa: C901 - 5.3 to 5.5, transcribed
     mesh: Mesh, listener: IstioEgressListener, namespace: str
-) -> list[tuple[MeshService, tuple[Any, ...]]]:
+) -> list[tuple[MeshService, tuple[Any, ...], tuple[str, ...]]]:
     keys = Keys(listener.hosts, namespace)
     if keys.all_exact:
         order = _order
@@ -238,9 +274,11 @@ def import_services(  # noqa: C901 - 5.3 to 5.5, transcribed
             continue
         trimmed = trim(s, None if number is None else {number})
         if trimmed is not None:
-            imported.append((s, trimmed[2]))
+            key = q if keys.includes(q, h) else "*"
+            kept = tuple(a for _, a in aliases_of(mesh, h) if keys.includes(key, a))
+            imported.append((s, trimmed[2], kept))
     chosen: dict[str, MeshService] = {}
-    for s, _ in imported:
+    for s, _, _ in imported:
         current = chosen.get(s.hostname)
         if (
             current is None
@@ -253,7 +291,7 @@ def import_services(  # noqa: C901 - 5.3 to 5.5, transcribed
             )
         ):
             chosen[s.hostname] = s
-    return [(s, p) for s, p in imported if chosen[s.hostname].namespace == s.namespace]
+    return [item for item in imported if chosen[item[0].hostname].namespace == item[0].namespace]
 
 
 def select_vs(
@@ -370,18 +408,18 @@ def scope(mesh: Mesh, workload: Workload) -> dict[str, Any]:
         vs_lists.append(vss)
         egress.append(
             {
-                "services": [(s.hostname, s.namespace, p) for s, p in imported],
+                "services": [(s.hostname, s.namespace, p, a) for s, p, a in imported],
                 "virtual_services": [(v.namespace, v.name) for v in vss],
             }
         )
-        items.extend(imported)
+        items.extend((s, p) for s, p, _ in imported)
         items.extend(inferred(mesh, listener, vss, namespace))
     merged = union(mesh, items)
     return {
         "sidecar": None if sidecar is None else (sidecar.namespace, sidecar.name),
         "egress": egress,
         "union": {h: (s.namespace, p) for h, (s, p) in merged.items()},
-        "listeners": listeners_of(workload, listeners, pairs, vs_lists),
+        "listeners": listeners_of(mesh, workload, listeners, pairs, vs_lists),
     }
 
 
@@ -469,13 +507,27 @@ def destination_rules(  # noqa: C901 - 4.4.3 and 4.4.4, transcribed
 # --------------------------------------------------------------------------- §5.11
 
 
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
+    mesh: Mesh,
     workload: Workload,
     listeners: tuple[IstioEgressListener, ...],
-    egress: list[list[tuple[MeshService, tuple[Any, ...]]]],
+    egress: list[list[tuple[MeshService, tuple[Any, ...], tuple[str, ...]]]],
     virtual_services: list[list[VirtualServiceInfo]],
 ) -> list[tuple[str, int, str, tuple[str, ...]]]:
     """(address, port, protocol, hosts) per outbound listener: L1..L7 with MSP1..MSP6."""
+    filter_chains = mesh.config.headless_filter_chain_listener
+    # L2, L4: the proxy's wildcard and loopback (IPv4 first on dual-stack proxies).
+    ipv6_only = workload.ip_family is IPFamily.IPV6
+    wildcard = "::" if ipv6_only else WILDCARD
+    loopback = "::1" if ipv6_only else "127.0.0.1"
     reserved = {15021, 15090, 15001, 15006}
     entries: dict[tuple[str, int], dict[str, Any]] = {}
     order: list[tuple[str, int]] = []
@@ -489,7 +541,7 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
         if entry is None:
             recorded = (
                 Protocol.UNSUPPORTED
-                if proto.is_http and proto is not Protocol.HTTP_PROXY and address == WILDCARD
+                if proto.is_http and proto is not Protocol.HTTP_PROXY and address == wildcard
                 else proto
             )
             entries[key] = {
@@ -542,15 +594,20 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
         if bind:
             return bind
         if binds:
-            return "127.0.0.1"
-        if proto.is_http or "/" in s.address:
-            return WILDCARD
+            return loopback
+        if proto.is_http or "/" in s.address or s.address == WILDCARD:
+            return wildcard  # HTTP, a CIDR, or no address of its own
         return s.address
 
-    def bindable(address: str, port: int, binds: bool) -> bool:  # noqa: FBT001
+    def bindable(bind: str | None, binds: bool, proto: Protocol, port: int) -> bool:  # noqa: FBT001
+        # L3, CanBindToPort: the bind decides, not the address a service ends up on.
         if binds and 0 < port < 1024 and workload.unprivileged:
             return False
-        return not (address == WILDCARD and port in reserved)
+        if port not in reserved:
+            return True
+        if bind:
+            return bind != wildcard
+        return binds or not proto.is_http
 
     for index, (listener, services) in enumerate(zip(listeners, egress, strict=True)):
         binds = (
@@ -563,47 +620,71 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
             number = listener.port.number or 0
             if number == 0:
                 continue  # UDS: compared separately
-            for s, _ in services:
-                address = address_for(listener.bind, binds, proto, s)
-                if not bindable(address, number, binds):
-                    break
-                add(address, number, proto, s.hostname, index)
+            if not bindable(listener.bind, binds, proto, number):
+                continue  # L3: the whole listener is skipped
+            for s, _, _ in services:
+                if s.resolution == "ALIAS":
+                    continue  # L4: alias services produce nothing
+                add(address_for(listener.bind, binds, proto, s), number, proto, s.hostname, index)
             continue
         for entry in entries.values():
             entry["locked"] = True
-        for s, ports in services:
+        for s, ports, _ in services:
+            if s.resolution == "ALIAS":
+                continue
             for _name, number, proto in ports:
                 if proto is Protocol.UDP:
                     continue
                 if (
                     not listener.bind
+                    and not binds
                     and s.resolution == "NONE"
                     and s.address == WILDCARD
                     and not proto.is_http
                     and (s.registry is Registry.KUBERNETES or s.endpoints or s.selector)
                 ):
+                    # L5 special case (b): per endpoint IP, never the proxy's own.
                     for endpoint in s.endpoints:
-                        add(endpoint, number, proto, s.hostname, index)
+                        if endpoint == workload.ip or not is_ip(endpoint):
+                            continue
+                        if filter_chains and proto.is_tcp:
+                            add(wildcard, number, proto, s.hostname, index)
+                        else:
+                            add(endpoint, number, proto, s.hostname, index)
                     continue
-                address = address_for(listener.bind, binds, proto, s)
-                if bindable(address, number, binds):
-                    add(address, number, proto, s.hostname, index)
+                if bindable(listener.bind, binds, proto, number):
+                    add(
+                        address_for(listener.bind, binds, proto, s),
+                        number,
+                        proto,
+                        s.hostname,
+                        index,
+                    )
 
     def owner_hosts(port: int) -> list[str]:
         for listener, imported, vss in zip(listeners, egress, virtual_services, strict=True):
-            if listener.port is not None and listener.port.number == port:
-                hosts = [s.hostname for s, _ports in imported]
-            elif listener.port is None:
-                hosts = [
-                    s.hostname
-                    for s, ports in imported
-                    if any(
-                        p[1] == port and not (p[2].is_tcp or p[2] is Protocol.UDP) for p in ports
-                    )
-                ]
-            else:
+            if listener.port is not None and listener.port.number != port:
                 continue
-            if port == 80:  # R3: every VS host of the listener on port 80
+            # R2: HTTP_PROXY routes take every port (P = 0); R4: only HTTP or sniffed ports.
+            proxy = (
+                listener.port is not None and listener.port.parsed_protocol is Protocol.HTTP_PROXY
+            )
+            served = [
+                item
+                for item in imported
+                if any(
+                    (proxy or p[1] == port) and (p[2].is_http or p[2] is Protocol.UNSUPPORTED)
+                    for p in item[1]
+                )
+            ]
+            # An alias gets no virtual host; the service it points at carries its name.
+            hosts = [
+                name
+                for s, _ports, aliases in served
+                if s.resolution != "ALIAS"
+                for name in (s.hostname, *aliases)
+            ]
+            if port == 80 and not proxy:  # R3: every VS host of the listener on port 80
                 hosts += [h for v in vss for h in v.hosts if h not in hosts]
             return hosts
         return []
@@ -616,7 +697,7 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
         if (
             entry["http"]
             or entry["proto"].is_http
-            or (entry["proto"] is Protocol.UNSUPPORTED and address == WILDCARD)
+            or (entry["proto"] is Protocol.UNSUPPORTED and address == wildcard)
         ):
             hosts += owner_hosts(port)
         out.append((address, port, entry["proto"].value, tuple(dict.fromkeys(hosts))))

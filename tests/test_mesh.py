@@ -374,3 +374,100 @@ def test_bad_mesh_config_is_a_manifest_error(data: str) -> None:
 def test_config_map_without_mesh_key_is_ignored() -> None:
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: x}\ndata: {a: b}\n"
     assert Mesh.from_resources(loads(text)).config == MeshConfig()
+
+
+DUMP = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reviews-v1, namespace: prod}
+spec:
+  template:
+    metadata: {labels: {app: reviews, version: v1}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: reviews-v1-5d8f7c
+  namespace: prod
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: reviews-v1, controller: true}]
+spec:
+  template:
+    metadata: {labels: {app: reviews, version: v1, pod-template-hash: 5d8f7c}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: reviews-v1-5d8f7c-abcde
+  namespace: prod
+  labels: {app: reviews, version: v1, pod-template-hash: 5d8f7c}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: reviews-v1-5d8f7c,
+                     controller: true}]
+status: {podIP: 10.1.0.5}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: reviews-v1-77aa11-xyz
+  namespace: prod
+  labels: {app: reviews, version: v1, pod-template-hash: 77aa11}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: reviews-v1-77aa11,
+                     controller: true}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: reviews-stray
+  namespace: prod
+  labels: {app: reviews, version: v1, extra: x}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reviews-other-ns, namespace: qa, labels: {app: reviews, version: v1}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: prod, labels: {app: debug}}
+status: {podIP: 10.1.0.9}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: prod}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {job: nightly}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: nightly-28001
+  namespace: prod
+  ownerReferences: [{apiVersion: batch/v1, kind: CronJob, name: nightly, controller: true}]
+spec:
+  template:
+    metadata: {labels: {job: nightly, batch.kubernetes.io/job-name: nightly-28001}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nightly-28002-q
+  namespace: prod
+  labels: {job: nightly}
+  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: nightly-28002, controller: true}]
+"""
+
+
+def test_pods_and_replica_sets_of_a_controller_in_the_dump_are_not_counted_twice() -> None:
+    mesh = Mesh.from_resources(loads(DUMP))
+    names = sorted(str(w) for w in mesh.workloads)
+    # Kept: the controllers, a Pod of another namespace and a Pod no controller covers.
+    # Dropped: the ReplicaSet and Pod owned through ownerReferences, the Pod of a
+    # ReplicaSet the dump lacks (named after the Deployment), the stray Pod whose labels
+    # include the Deployment's template labels, the CronJob's Job and Pod.
+    assert names == ["prod/debug", "prod/nightly", "prod/reviews-v1", "qa/reviews-other-ns"]
+    debug = next(w for w in mesh.workloads if w.name == "debug")
+    assert debug.ip == "10.1.0.9"  # status.podIP
+    # Without the controllers every object counts.
+    alone = [r for r in loads(DUMP) if r.kind == "Pod"]
+    assert len(Mesh.from_resources(alone).workloads) == 6

@@ -18,6 +18,7 @@ import pytest
 
 from sidecar_model import loads, resolver
 from sidecar_model.mesh import (
+    IPFamily,
     Mesh,
     MeshConfig,
     MeshOutboundMode,
@@ -636,7 +637,20 @@ def test_reserved_and_privileged_ports() -> None:
     (only,) = resolver.outbound_listeners(resolver.compute_scope(mesh, unprivileged))
     assert (only.address, only.port) == ("127.0.0.1", 15021)  # not the wildcard: allowed
     plain = build("", svc("b", "x", (15021, "HTTP")), svc("c", "x", (15090, "TCP")))
-    assert resolver.outbound_listeners(scope(plain, "n")) == ()
+    # istiod's check looks at the bind: without one only an HTTP port counts as sitting on
+    # the wildcard, so the address-less TCP service keeps its 0.0.0.0:15090 entry.
+    assert list(listeners(scope(plain, "n"))) == [(ANY, 15090)]
+    explicit = sidecar("n", "{egress: [{hosts: ['*/*'], bind: 0.0.0.0}]}")
+    assert (
+        resolver.outbound_listeners(scope(build(explicit, svc("c", "x", (15090, "TCP"))), "n"))
+        == ()
+    )
+    ported = sidecar(
+        "n", "{egress: [{port: {number: 15021, protocol: HTTP, name: h}, hosts: ['*/*']}]}"
+    )
+    assert (
+        resolver.outbound_listeners(scope(build(ported, svc("b", "x", (15021, "HTTP"))), "n")) == ()
+    )
 
 
 def test_headless_services_listen_per_endpoint() -> None:
@@ -823,7 +837,10 @@ def real(mesh: Mesh, workload: Workload) -> dict[str, Any]:
         "sidecar": None if s.sidecar is None else (s.sidecar.namespace, s.sidecar.name),
         "egress": [
             {
-                "services": [(x.hostname, x.namespace, ports(x)) for x in e.services],
+                "services": [
+                    (x.hostname, x.namespace, ports(x), tuple(a.hostname for a in x.aliases))
+                    for x in e.services
+                ],
                 "virtual_services": [(v.namespace, v.name) for v in e.virtual_services],
             }
             for e in s.egress
@@ -844,7 +861,11 @@ CONFIGS = (
             apply_to_sidecars=True, default_visibility="NAMESPACE"
         )
     ),
-    MeshConfig(unified_sidecar_scope=False, pick_best_service_namespace=False),
+    MeshConfig(
+        unified_sidecar_scope=False,
+        pick_best_service_namespace=False,
+        headless_filter_chain_listener=True,
+    ),
     MeshConfig(default_service_export_to=(".",), default_destination_rule_export_to=(".",)),
     MeshConfig(enhanced_destination_rule_merge=True, default_virtual_service_export_to=(".",)),
 )
@@ -955,3 +976,276 @@ def test_service_entry_visibility_caps_export_for_sidecars() -> None:
     off = attrs.evolve(visibility, apply_to_sidecars=False)
     ignored = build(config_text, *services, config=MeshConfig(service_entry_visibility=off))
     assert all(resolver.is_service_visible(ignored, s, "x") for s in services)
+
+
+# =========================================================================== aliases (5.4 step 5)
+
+
+def kube_service(namespace: str, name: str, spec: str) -> str:
+    return (
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {namespace}}}\n"
+        f"spec: {spec}\n---\n"
+    )
+
+
+ALIASES = (
+    kube_service("prod", "reviews", "{clusterIP: 10.0.0.9, ports: [{name: http, port: 9080}]}")
+    + kube_service(
+        "shop",
+        "reviews",
+        "{type: ExternalName, externalName: reviews.prod.svc.cluster.local,"
+        " ports: [{name: http, port: 9080}]}",
+    )
+    + kube_service(
+        "other", "hop", "{type: ExternalName, externalName: reviews.shop.svc.cluster.local}"
+    )
+    + kube_service("other", "loop-a", "{type: ExternalName, externalName: loop-b.other.svc.x}")
+    + kube_service(
+        "other", "loop-b", "{type: ExternalName, externalName: loop-a.other.svc.cluster.local}"
+    )
+)
+
+
+def test_external_name_services_are_aliases_of_their_target() -> None:
+    mesh = build(ALIASES)
+    by_host = {(s.hostname, s.namespace): s for s in mesh.services}
+    concrete = by_host[f"reviews.prod.{CLUSTER}", "prod"]
+    # Chains are followed (hop -> reviews.shop -> reviews.prod); loops alias nothing.
+    assert [(a.namespace, a.hostname) for a in concrete.aliases] == [
+        ("other", f"hop.other.{CLUSTER}"),
+        ("shop", f"reviews.shop.{CLUSTER}"),
+    ]
+    alias = by_host[f"reviews.shop.{CLUSTER}", "shop"]
+    assert alias.is_alias
+    assert alias.alias_for == f"reviews.prod.{CLUSTER}"
+    assert not by_host[f"loop-a.other.{CLUSTER}", "other"].aliases
+
+
+def test_imported_copy_keeps_only_aliases_the_same_key_includes() -> None:
+    text = sidecar("n", "{egress: [{hosts: [prod/reviews.prod.svc.cluster.local]}]}")
+    (egress,) = scope(build(text + ALIASES), "n").egress
+    (reviews,) = egress.services
+    assert reviews.aliases == ()  # key 'prod' includes neither alias name
+    # The alias names are tested against the key that imported the service, whatever the
+    # aliases' own namespaces: 'prod/reviews.shop...' keeps the shop alias.
+    text = sidecar(
+        "n",
+        "{egress: [{hosts: [prod/reviews.prod.svc.cluster.local,"
+        " prod/reviews.shop.svc.cluster.local, '*/hop.other.svc.cluster.local']}]}",
+    )
+    (egress,) = scope(build(text + ALIASES), "n").egress
+    reviews = next(x for x in egress.services if x.namespace == "prod")
+    assert [a.hostname for a in reviews.aliases] == [f"reviews.shop.{CLUSTER}"]
+    # The '*' key would include hop, but it was the 'prod' key that imported the service.
+    assert f"hop.other.{CLUSTER}" in hosts(egress.services)
+    text = sidecar("n", "{egress: [{hosts: ['*/*']}]}") + ALIASES
+    s = scope(build(text), "n")
+    everything = next(x for x in s.egress[0].services if x.namespace == "prod")
+    assert [a.hostname for a in everything.aliases] == [
+        f"hop.other.{CLUSTER}",
+        f"reviews.shop.{CLUSTER}",
+    ]
+    # '*/*' alone: every alias kept, through the index-free fast path too.
+    assert resolver.outbound_listeners(s)[0].hosts[1:] == (
+        f"hop.other.{CLUSTER}",
+        f"reviews.shop.{CLUSTER}",
+    )
+
+
+def test_alias_services_produce_no_listener_and_ride_on_the_concrete_route() -> None:
+    text = sidecar("n", "{egress: [{hosts: ['*/*']}]}") + ALIASES
+    s = scope(build(text), "n")
+    (only,) = resolver.outbound_listeners(s)  # L4: alias services produce nothing
+    assert (only.address, only.port, only.route) == (ANY, 9080, "9080")
+    assert only.hosts == (
+        f"reviews.prod.{CLUSTER}",
+        f"hop.other.{CLUSTER}",
+        f"reviews.shop.{CLUSTER}",
+    )
+    services = {x["hostname"]: x["aliases"] for x in s.egress[0].to_dict()["services"]}
+    assert services[f"reviews.prod.{CLUSTER}"] == [
+        f"hop.other.{CLUSTER}",
+        f"reviews.shop.{CLUSTER}",
+    ]
+    narrow = scope(build(sidecar("n", "{egress: [{hosts: [prod/*]}]}") + ALIASES), "n")
+    assert narrow.depends_on("Service", "shop", "reviews")  # an alias of an imported service
+    assert not narrow.depends_on("Service", "other", "loop-a")
+    explanation = resolver.explain_host(s, f"reviews.shop.{CLUSTER}")
+    assert "ExternalName" in str(explanation)
+    assert "keeps this name as an alias" in str(explanation)
+    assert only in explanation.listeners
+
+
+# =========================================================================== L5 headless
+
+
+HEADLESS = (
+    kube_service(
+        "db",
+        "pg",
+        "{clusterIP: None, selector: {app: pg},"
+        " ports: [{name: tcp-pg, port: 5432}, {name: http, port: 8080}, {port: 7000}]}",
+    )
+    + kube_service("db", "empty", "{clusterIP: None, selector: {app: none}, ports: [{port: 9}]}")
+    + "apiVersion: v1\nkind: Pod\nmetadata: {name: pg-0, namespace: db, labels: {app: pg}}\n"
+    "status: {podIP: 10.2.0.1}\n---\n"
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: pg-1, namespace: db, labels: {app: pg}}\n"
+    "status: {podIP: 10.2.0.2}\n---\n"
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: pg-x, namespace: qa, labels: {app: pg}}\n"
+    "status: {podIP: 10.2.0.3}\n---\n"
+    + doc("WorkloadEntry", "db", "vm", "{address: 10.2.0.4, labels: {app: pg}}")
+    + doc("WorkloadEntry", "db", "named", "{address: pg.vm.example.com, labels: {app: pg}}")
+    + doc(
+        "ServiceEntry",
+        "db",
+        "plain",
+        "{hosts: [plain.example.com], resolution: NONE, ports: [{number: 6000, name: t,"
+        " protocol: TCP}]}",
+    )
+)
+
+
+def test_headless_endpoints_come_from_selected_pods_and_workload_entries() -> None:
+    mesh = build(HEADLESS)
+    by_host = {s.hostname: s for s in mesh.services}
+    assert by_host[f"pg.db.{CLUSTER}"].endpoints == (
+        "10.2.0.1",
+        "10.2.0.2",
+        "10.2.0.4",
+        "pg.vm.example.com",
+    )
+    assert by_host[f"empty.db.{CLUSTER}"].endpoints == ()
+    by_key = listeners(scope(mesh, "n"))
+    # TCP and auto-detect ports: one entry per endpoint IP (the hostname is skipped);
+    # the HTTP port takes the ordinary wildcard path; 'empty' (no endpoints) gets nothing;
+    # the selector-less, endpoint-less ServiceEntry gets one wildcard entry (case a).
+    assert sorted(by_key) == sorted(
+        [
+            *((ip, port) for ip in ("10.2.0.1", "10.2.0.2", "10.2.0.4") for port in (5432, 7000)),
+            (ANY, 8080),
+            (ANY, 6000),
+        ]
+    )
+    assert by_key["10.2.0.1", 5432].hosts == (f"pg.db.{CLUSTER}",)
+
+
+def test_headless_listeners_skip_the_proxy_own_address_and_sockets() -> None:
+    mesh = build(HEADLESS)
+    pod = Workload(namespace="db", labels={"app": "pg"}, name="pg-1", ip="10.2.0.2")
+    mine = listeners(resolver.compute_scope(mesh, pod))
+    assert ("10.2.0.2", 5432) not in mine
+    assert ("10.2.0.1", 5432) in mine
+    other = listeners(scope(mesh, "db"))
+    assert ("10.2.0.2", 5432) in other  # the cache keeps the two apart
+    # A proxy binding real sockets (interception NONE) takes the ordinary path: loopback.
+    none = Workload(namespace="n", interception_mode="NONE")
+    bound = listeners(resolver.compute_scope(mesh, none))
+    assert ("127.0.0.1", 5432) in bound
+    assert not any(address.startswith("10.2.") for address, _ in bound)
+
+
+def test_headless_filter_chain_flag_shares_a_wildcard_entry_for_tcp_ports() -> None:
+    config = MeshConfig(headless_filter_chain_listener=True)
+    by_key = listeners(scope(build(HEADLESS, config=config), "n"))
+    assert by_key[ANY, 5432].hosts == (f"pg.db.{CLUSTER}",)  # one CIDR match per endpoint
+    assert ("10.2.0.1", 5432) not in by_key
+    assert ("10.2.0.1", 7000) in by_key  # auto-detect ports stay per endpoint
+    assert MeshConfig.from_yaml("PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER: true") == config
+
+
+# =========================================================================== routes (5.12)
+
+
+def test_routes_per_port_follow_route_ownership() -> None:
+    # E2: route "9080" is made from egress[0] (R1, MSP1); the others from the catch-all.
+    s = scope(e2_mesh(), "prod")
+    routes = {r.name: r for r in resolver.outbound_routes(s)}
+    assert set(routes) == {"9080", "9090", "80"}
+    assert (routes["9080"].egress_index, routes["9080"].hosts) == (0, (f"reviews.prod.{CLUSTER}",))
+    assert (routes["9090"].egress_index, routes["9090"].hosts) == (1, (f"reviews.prod.{CLUSTER}",))
+    assert routes["80"].hosts == (f"web.other.{CLUSTER}",)
+    assert str(routes["9080"]) == f'route "9080" (egress[0]): reviews.prod.{CLUSTER}'
+    assert json.dumps(routes["80"].to_dict())
+    listener = listeners(s)[ANY, 9090]
+    assert (listener.egress_index, listener.route_egress_index) == (1, 1)
+    explained = str(resolver.explain_host(s, f"reviews.prod.{CLUSTER}"))
+    assert 'virtual host of route "9080", made from the services of egress[0]' in explained
+    assert 'virtual host of route "9090", made from the services of egress[1]' in explained
+
+
+def test_msp5_route_served_by_another_egress_listener_is_named() -> None:
+    text = sidecar(
+        "n",
+        "{egress: [{port: {number: 80, protocol: HTTP, name: h}, bind: 127.0.0.1, "
+        "captureMode: NONE, hosts: [./*]}, {hosts: ['*/*']}]}",
+    )
+    s = scope(build(text, svc("a", "n", (80, "HTTP")), svc("b", "x", (80, "HTTP"))), "n")
+    catch_all = listeners(s)[ANY, 80]
+    assert (catch_all.egress_index, catch_all.route_egress_index) == (1, 0)
+    assert str(catch_all).startswith(
+        '0.0.0.0:80 (auto-detect, from egress[1], route "80" of egress[0]'
+    )
+
+
+def test_only_http_or_sniffed_service_ports_get_virtual_hosts() -> None:
+    # R4: the service port's protocol decides, not the Sidecar's; HTTP_PROXY takes all ports.
+    text = sidecar(
+        "n",
+        "{egress: [{port: {number: 5432, protocol: HTTP, name: h}, hosts: ['*/*']},"
+        " {port: {number: 15080, protocol: HTTP_PROXY, name: p}, hosts: ['*/*']}]}",
+    )
+    services = (
+        svc("db", "x", (5432, "TCP"), vip="10.0.0.1"),
+        svc("web", "x", (5432, "HTTP"), (81, "TCP"), vip="10.0.0.2"),
+        svc("raw", "x", (9000, "TCP"), vip="10.0.0.3"),
+        svc("sniff", "x", (9001, ""), vip="10.0.0.4"),
+    )
+    routes = {r.name: r for r in resolver.outbound_routes(scope(build(text, *services), "n"))}
+    assert routes["5432"].hosts == (f"web.x.{CLUSTER}",)
+    assert routes["15080"].hosts == (f"sniff.x.{CLUSTER}", f"web.x.{CLUSTER}")
+
+
+# =========================================================================== IP family (L2, L4)
+
+
+def test_ipv6_only_proxies_use_the_ipv6_wildcard_and_loopback() -> None:
+    mesh = build(
+        sidecar(
+            "n",
+            "{egress: [{port: {number: 9000, name: t, protocol: TCP}, captureMode: NONE,"
+            " hosts: ['*/*']}, {hosts: ['*/*']}]}",
+        ),
+        svc("web", "x", (80, "HTTP"), vip="10.0.0.1"),
+        svc("db", "x", (9000, "TCP"), vip="10.0.0.2"),
+        svc("t.example.com", "x", (7000, "TCP"), registry=Registry.EXTERNAL, resolution="NONE"),
+    )
+    keys = {
+        family: sorted(
+            listeners(resolver.compute_scope(mesh, Workload(namespace="n", ip_family=family)))
+        )
+        for family in IPFamily
+    }
+    assert keys[IPFamily.IPV4] == [(ANY, 80), (ANY, 7000), ("10.0.0.2", 9000), ("127.0.0.1", 9000)]
+    # Dual-stack proxies key their listeners by the IPv4 addresses, listed first.
+    assert keys[IPFamily.DUAL] == keys[IPFamily.IPV4]
+    assert keys[IPFamily.IPV6] == [("10.0.0.2", 9000), ("::", 80), ("::", 7000), ("::1", 9000)]
+    # The default keeps every earlier result: a Workload is IPv4 unless told otherwise.
+    assert Workload(namespace="n").ip_family is IPFamily.IPV4
+
+
+def test_pods_and_workload_entries_take_their_ip_family_from_their_addresses() -> None:
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: six, namespace: n}\n"
+        "status: {podIP: 'fd00::5', podIPs: [{ip: 'fd00::5'}]}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: dual, namespace: n}\n"
+        "status: {podIP: 10.0.0.5, podIPs: [{ip: 10.0.0.5}, {ip: 'fd00::6'}]}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: four, namespace: n}\n---\n"
+        + doc("WorkloadEntry", "n", "vm", "{address: 'fd00::9'}")
+    )
+    families = {w.name: w.ip_family for w in build(text).workloads}
+    assert families == {
+        "six": IPFamily.IPV6,
+        "dual": IPFamily.DUAL,
+        "four": IPFamily.IPV4,
+        "vm": IPFamily.IPV6,
+    }

@@ -15,6 +15,7 @@ import enum
 import gc
 import ipaddress
 import itertools
+from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -41,12 +42,13 @@ from sidecar_model.resources import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator
     from os import PathLike
 
 __all__ = [
     "DestinationRuleInfo",
     "HostIndex",
+    "IPFamily",
     "LabelSelector",
     "LabelSelectorRequirement",
     "Mesh",
@@ -57,6 +59,7 @@ __all__ = [
     "MeshService",
     "ProxyType",
     "Registry",
+    "ServiceAlias",
     "ServiceEntryVisibility",
     "ServicePort",
     "VirtualServiceInfo",
@@ -241,6 +244,9 @@ class MeshConfig:
     allow_sidecar_service_inbound_listener_merge: bool = attrs.field(
         default=False, metadata={WIRE_NAME: "PILOT_ALLOW_SIDECAR_SERVICE_INBOUND_LISTENER_MERGE"}
     )
+    headless_filter_chain_listener: bool = attrs.field(
+        default=False, metadata={WIRE_NAME: "PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER"}
+    )
     service_entry_visibility: ServiceEntryVisibility | None = None
     extra: FrozenDict[str, Any] = attrs.field(default=EMPTY, converter=freeze)
 
@@ -273,6 +279,37 @@ class Registry(enum.Enum):
     EXTERNAL = "External"
 
 
+class IPFamily(enum.Enum):
+    """The address families a proxy serves (istiod's ``IPMode``): its wildcard and loopback.
+
+    IPv4 proxies listen on ``0.0.0.0`` and ``127.0.0.1``; IPv6-only ones on ``::`` and
+    ``::1``; dual-stack ones on the IPv4 addresses first, with the IPv6 ones as additional
+    addresses (L2, L4).
+    """
+
+    IPV4 = "IPv4"
+    IPV6 = "IPv6"
+    DUAL = "Dual"
+
+    @property
+    def wildcard(self) -> str:
+        """The primary wildcard address: ``0.0.0.0``, or ``::`` for IPv6-only."""
+        return "::" if self is IPFamily.IPV6 else WILDCARD_ADDRESS
+
+    @property
+    def loopback(self) -> str:
+        """The primary loopback address: ``127.0.0.1``, or ``::1`` for IPv6-only."""
+        return "::1" if self is IPFamily.IPV6 else "127.0.0.1"
+
+    @classmethod
+    def of(cls, addresses: Iterable[str]) -> IPFamily:
+        """The family of a proxy with these addresses (IPv4 when none is known)."""
+        versions = {_ip_version(text) for text in addresses} - {None}
+        if versions == {6}:
+            return cls.IPV6
+        return cls.DUAL if versions == {4, 6} else cls.IPV4
+
+
 class ProxyType(enum.Enum):
     """What kind of proxy serves a workload; only sidecars consult Sidecar resources (§3.6)."""
 
@@ -301,14 +338,39 @@ def _ports(value: Iterable[ServicePort]) -> tuple[ServicePort, ...]:
     return tuple(value)
 
 
+@attrs.frozen(kw_only=True)
+class ServiceAlias:
+    """A name that is an alias of a service: a Kubernetes ExternalName Service pointing at it."""
+
+    hostname: str
+    namespace: str
+
+    def __str__(self) -> str:
+        """``alias.shop.svc.cluster.local (shop)``."""
+        return f"{self.hostname} ({self.namespace})"
+
+
+def _aliases(value: Iterable[ServiceAlias]) -> tuple[ServiceAlias, ...]:
+    return tuple(value)
+
+
+#: The ``resolution`` of a Kubernetes ExternalName Service: an alias, never a service of its own.
+ALIAS_RESOLUTION: Final = "ALIAS"
+
+
 @attrs.frozen(kw_only=True, cache_hash=True)
 class MeshService:
     """One registry service as istiod models it (semantics §0.4).
 
     ``export_to`` is the declared set, or None when unset (the mesh default applies);
     ``resolution`` uses ServiceEntry's names (``STATIC`` for a Kubernetes ClusterIP
-    service, ``NONE`` for a headless one, ``DNS`` for ExternalName). ``address`` is the
-    VIP, or ``0.0.0.0`` when there is none.
+    service, ``NONE`` for a headless one) plus ``ALIAS`` for a Kubernetes ExternalName
+    Service, whose ``alias_for`` is its ``externalName``. ``address`` is the VIP, or
+    ``0.0.0.0`` when there is none. ``aliases`` are the ExternalName Services that
+    (directly or through other ExternalNames) point at this service's hostname, as istiod
+    resolves them (``resolveServiceAliases``); :class:`Mesh` fills them in.
+    ``endpoints`` are the addresses of its instances (a ServiceEntry's ``endpoints``,
+    and for services with a selector the pods and WorkloadEntries it selects).
     """
 
     hostname: str
@@ -323,7 +385,14 @@ class MeshService:
     labels: FrozenDict[str, str] = attrs.field(default=EMPTY, converter=str_map)
     selector: FrozenDict[str, str] | None = attrs.field(default=None, converter=_optional_map)
     endpoints: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    alias_for: str | None = None
+    aliases: tuple[ServiceAlias, ...] = attrs.field(default=(), converter=_aliases)
     source: Resource[Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def is_alias(self) -> bool:
+        """True for a Kubernetes ExternalName Service: an alias, with no listener or cluster."""
+        return self.resolution == ALIAS_RESOLUTION
 
     @property
     def is_wildcard(self) -> bool:
@@ -345,7 +414,9 @@ class Workload:
     """A proxied workload: where it runs and the labels its proxy reports.
 
     ``interception_mode`` is ``REDIRECT``/``TPROXY`` (iptables capture) or ``NONE``;
-    ``unprivileged`` proxies cannot bind ports below 1024 (L3).
+    ``unprivileged`` proxies cannot bind ports below 1024 (L3); ``ip_family`` decides the
+    wildcard and loopback addresses of its outbound listeners (L2, L4): Pods and
+    WorkloadEntries take it from their addresses, IPv4 when unknown.
     """
 
     namespace: str
@@ -355,6 +426,7 @@ class Workload:
     interception_mode: str = "REDIRECT"
     unprivileged: bool = False
     ip: str | None = None
+    ip_family: IPFamily = IPFamily.IPV4
     source: Resource[Any] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __str__(self) -> str:
@@ -434,6 +506,13 @@ def resolve_short_name(name: str, namespace: str, domain: str) -> str:
     if "." in name or name == "*" or not name or _is_ip(name):
         return name
     return f"{name}.{namespace}.svc.{domain}"
+
+
+def _ip_version(text: str) -> int | None:
+    try:
+        return ipaddress.ip_address(text).version
+    except ValueError:
+        return None
 
 
 def _is_ip(text: str) -> bool:
@@ -613,6 +692,11 @@ class Mesh:
     def service_order(self) -> dict[int, int]:
         """Position of each service (by ``id``) in :attr:`services`."""
         return {id(s): i for i, s in enumerate(self.services)}
+
+    @cached_property
+    def has_aliases(self) -> bool:
+        """Whether some service has ExternalName aliases (§5.4 step 5 then has work to do)."""
+        return any(s.aliases for s in self.services)
 
     @cached_property
     def services_by_namespace(self) -> dict[str, tuple[MeshService, ...]]:
@@ -799,6 +883,7 @@ def _build(
     vs_resources: list[Resource[VirtualServiceSpec]] = []
     drs: list[DestinationRuleInfo] = []
     namespaces: dict[str, FrozenDict[str, str]] = {}
+    workload_resources: list[Resource[Any]] = []
     for resource in resources:
         spec = resource.spec
         namespace = resource.namespace or "default"
@@ -815,8 +900,12 @@ def _build(
         elif resource.kind == "Namespace":
             namespaces[resource.name or ""] = resource.metadata.labels
         else:
-            workloads.extend(_workloads_of(resource))
+            workload_resources.append(resource)
+    services = _with_endpoints(services, [*workloads, *_instances(workload_resources)])
+    for resource in _without_owned(workload_resources):
+        workloads.extend(_workloads_of(resource))
     services.sort(key=_service_sort_key)
+    services = _resolve_aliases(services)
     sidecars.sort(
         key=lambda s: _order_key(
             _normalise_ts(s.metadata.creation_timestamp), s.name or "", s.namespace or ""
@@ -834,6 +923,82 @@ def _build(
         namespaces=namespaces,
         resources=tuple(resources),
     )
+
+
+def _instances(resources: list[Resource[Any]]) -> Iterator[Workload]:
+    """The Pods and WorkloadEntries of a dump, all of them: each may be a service endpoint."""
+    for resource in resources:
+        if resource.kind == "Pod" or isinstance(resource.spec, WorkloadEntrySpec):
+            yield from _workloads_of(resource)
+
+
+def _with_endpoints(services: list[MeshService], instances: list[Workload]) -> list[MeshService]:
+    """Give passthrough services with a selector the addresses of the instances it selects.
+
+    Only services without a VIP and resolution ``NONE`` (headless Kubernetes Services,
+    ServiceEntries with resolution NONE) use their endpoints in listeners (L5); their
+    selector picks, in their own namespace, the Pods (by ``status.podIP``) and
+    WorkloadEntries (by ``address``) whose labels include it, after any endpoints the
+    service already lists (a ServiceEntry's ``endpoints``). Endpoints Kubernetes keeps
+    for Services without a selector (EndpointSlices) are not read.
+    """
+    by_namespace: dict[str, list[Workload]] = {}
+    for instance in instances:
+        if instance.ip:
+            by_namespace.setdefault(instance.namespace, []).append(instance)
+    if not by_namespace:
+        return services
+    result = []
+    for service in services:
+        selector = service.selector
+        pool = by_namespace.get(service.namespace)
+        if (
+            pool
+            and selector
+            and service.resolution == "NONE"
+            and service.address == WILDCARD_ADDRESS
+        ):
+            found = [i.ip for i in pool if i.ip and selector.items() <= i.labels.items()]
+            known = set(service.endpoints)
+            extra = [ip for ip in dict.fromkeys(found) if ip not in known]
+            if extra:
+                service = attrs.evolve(service, endpoints=(*service.endpoints, *extra))  # noqa: PLW2901
+        result.append(service)
+    return result
+
+
+def _resolve_aliases(services: list[MeshService]) -> list[MeshService]:
+    """Give every service the ExternalName aliases that point at its hostname (§5.4 step 5).
+
+    istiod's ``resolveServiceAliases``: each ExternalName Service (resolution ``ALIAS``)
+    names a hostname; chains of ExternalNames are followed to the first name that is no
+    alias (keyed by hostname only, as an ExternalName is not namespaced: when two
+    namespaces' ExternalNames share a hostname the later in istiod's order wins), loops are
+    dropped, and every service declaring the final hostname — Kubernetes Service or
+    ServiceEntry, in any namespace — gets the aliases, sorted by namespace then hostname.
+    Services nothing points at keep the aliases they were given.
+    """
+    raw = {(s.hostname, s.namespace): s.alias_for for s in services if s.is_alias and s.alias_for}
+    if not raw:
+        return services
+    by_host = {host: target for (host, _), target in raw.items()}
+    found: dict[str, list[ServiceAlias]] = {}
+    for (host, namespace), target in raw.items():
+        seen = {host, target}
+        end = target
+        while end in by_host:
+            following = by_host[end]
+            if following in seen:
+                break  # a loop: Kubernetes answers NXDOMAIN, so it aliases nothing
+            seen.add(following)
+            end = following
+        else:
+            found.setdefault(end, []).append(ServiceAlias(hostname=host, namespace=namespace))
+    for aliases in found.values():
+        aliases.sort(key=lambda a: (a.namespace, a.hostname))
+    return [
+        attrs.evolve(s, aliases=found[s.hostname]) if s.hostname in found else s for s in services
+    ]
 
 
 def _service_sort_key(service: MeshService) -> tuple[Any, ...]:
@@ -872,8 +1037,11 @@ def _kubernetes_service(
     annotation = resource.metadata.annotations.get(EXPORT_TO_ANNOTATION, "")
     export = frozenset(e.strip() for e in annotation.split(",")) if annotation.strip() else None
     headless = spec.cluster_ip in {"None", ""} or spec.cluster_ip is None
-    external = spec.type == "ExternalName"
-    resolution = "DNS" if external else "NONE" if headless else "STATIC"
+    # istiod's ConvertService: an ExternalName with a name is an alias (unless clusterIP is
+    # None, which makes any Service headless); the ENABLE_EXTERNAL_NAME_ALIAS opt-out is gone.
+    external = spec.type == "ExternalName" and bool(spec.external_name)
+    alias = external and spec.cluster_ip != "None"
+    resolution = ALIAS_RESOLUTION if alias else "NONE" if headless else "STATIC"
     address = WILDCARD_ADDRESS if headless or external else str(spec.cluster_ip)
     return MeshService(
         hostname=f"{name}.{namespace}.svc.{domain}",
@@ -895,6 +1063,7 @@ def _kubernetes_service(
         address=address,
         labels=resource.metadata.labels,
         selector=spec.selector or None,
+        alias_for=spec.external_name if external else None,
         source=resource,
     )
 
@@ -1069,6 +1238,80 @@ def _sorted_destination_rules(drs: list[DestinationRuleInfo]) -> tuple[Destinati
 
 
 _PROXY_TYPES: Final = {"router": ProxyType.ROUTER, "waypoint": ProxyType.WAYPOINT}
+#: Kinds whose objects a dump may hold next to the objects they own.
+_CONTROLLER_KINDS: Final = frozenset({*(k for _, k in WORKLOAD_CONTROLLER_KINDS), "CronJob"})
+#: An owner a dump may lack, and the owner of *that* its name leads to: a Deployment's
+#: ReplicaSets are named ``<deployment>-<pod-template-hash>``, a CronJob's Jobs
+#: ``<cronjob>-<scheduled time>``.
+_NAMED_AFTER: Final = {"ReplicaSet": "Deployment", "Job": "CronJob"}
+
+
+def _without_owned(resources: list[Resource[Any]]) -> Iterator[Resource[Any]]:
+    """The workload sources of a dump, without those a controller in the dump already covers.
+
+    A dump with both a Deployment and its ReplicaSets and Pods would otherwise count one
+    workload three times. An object is dropped when it is owned by a controller present
+    in the dump (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob in the same
+    namespace), found through ``metadata.ownerReferences`` (the controlling reference, else
+    the first), also through an owner the dump lacks when that owner's name leads to one
+    it has (ReplicaSet ``<deployment>-<hash>`` to its Deployment, Job to its CronJob). A
+    Pod whose owners lead to nothing in the dump is also dropped when its labels include
+    every label of the pod template of a controller in its namespace. WorkloadEntries and
+    standalone Pods are kept.
+    """
+    present: set[tuple[str, str, str]] = set()
+    templates: dict[str, list[FrozenDict[str, str]]] = {}
+    for resource in resources:
+        if resource.kind in _CONTROLLER_KINDS and resource.api_group in {"apps", "batch"}:
+            namespace = resource.namespace or "default"
+            present.add((namespace, resource.kind, resource.name or ""))
+            labels = _template_labels(resource)
+            if labels:
+                templates.setdefault(namespace, []).append(labels)
+    if not present:
+        yield from resources
+        return
+    for resource in resources:
+        namespace = resource.namespace or "default"
+        owner = _owner(resource.metadata)
+        if owner is not None:
+            kind, name = owner
+            if (namespace, kind, name) in present:
+                continue
+            parent = _NAMED_AFTER.get(kind)
+            if parent is not None and (namespace, parent, name.rpartition("-")[0]) in present:
+                continue
+        if resource.kind == "Pod" and any(
+            labels.items() <= resource.metadata.labels.items()
+            for labels in templates.get(namespace, ())
+        ):
+            continue
+        yield resource
+
+
+def _owner(meta: ObjectMeta) -> tuple[str, str] | None:
+    references = meta.extra.get("ownerReferences")
+    if not isinstance(references, (list, tuple)) or not references:
+        return None
+    chosen = next(
+        (r for r in references if isinstance(r, Mapping) and r.get("controller") is True),
+        references[0],
+    )
+    if not isinstance(chosen, Mapping):
+        return None
+    kind, name = chosen.get("kind"), chosen.get("name")
+    return (kind, name) if isinstance(kind, str) and isinstance(name, str) else None
+
+
+def _template_labels(resource: Resource[Any]) -> FrozenDict[str, str] | None:
+    spec = resource.spec
+    if isinstance(spec, WorkloadControllerSpec) and spec.template is not None:
+        return spec.template.metadata.labels
+    if isinstance(spec, CronJobSpec) and spec.job_template is not None:
+        job = spec.job_template.spec
+        if job is not None and job.template is not None:
+            return job.template.metadata.labels
+    return None
 
 
 def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
@@ -1090,6 +1333,7 @@ def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
             labels=spec.labels or resource.metadata.labels,
             name=resource.name or "",
             ip=spec.address,
+            ip_family=IPFamily.of([spec.address] if spec.address else []),
             source=resource,
         )
         return
@@ -1101,8 +1345,31 @@ def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
         name=resource.name or "",
         proxy_type=_proxy_type(meta),
         interception_mode=meta.annotations.get("sidecar.istio.io/interceptionMode", "REDIRECT"),
+        ip=_pod_ip(resource) if resource.kind == "Pod" else None,
+        ip_family=IPFamily.of(_pod_ips(resource)) if resource.kind == "Pod" else IPFamily.IPV4,
         source=resource,
     )
+
+
+def _pod_ips(resource: Resource[Any]) -> list[str]:
+    """A Pod's ``status.podIPs`` (or ``podIP``): every address, for its IP family."""
+    status = resource.status
+    if status is None:
+        return []
+    found = [
+        str(entry.get("ip"))
+        for entry in status.get("podIPs") or ()
+        if isinstance(entry, Mapping) and isinstance(entry.get("ip"), str)
+    ]
+    single = _pod_ip(resource)
+    return found or ([single] if single else [])
+
+
+def _pod_ip(resource: Resource[Any]) -> str | None:
+    """A Pod's ``status.podIP``, the address istiod knows its proxy and endpoints by."""
+    status = resource.status
+    ip = status.get("podIP") if status is not None else None
+    return ip if isinstance(ip, str) and ip else None
 
 
 def _proxy_type(meta: ObjectMeta) -> ProxyType:

@@ -24,6 +24,7 @@ import attrs
 from sidecar_model._collections import FrozenDict
 from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
 from sidecar_model.mesh import (
+    ALIAS_RESOLUTION,
     MESH_GATEWAY,
     WILDCARD_ADDRESS,
     DestinationRuleInfo,
@@ -33,6 +34,7 @@ from sidecar_model.mesh import (
     MeshService,
     ProxyType,
     Registry,
+    ServiceAlias,
     VirtualServiceInfo,
     Workload,
     dot_suffixes,
@@ -60,6 +62,7 @@ __all__ = [
     "InboundPool",
     "MergedDestinationRule",
     "OutboundListener",
+    "OutboundRoute",
     "SelectionOrigin",
     "SidecarScope",
     "SidecarSelection",
@@ -69,6 +72,7 @@ __all__ = [
     "inbound_listeners",
     "is_service_visible",
     "outbound_listeners",
+    "outbound_routes",
     "select_sidecar",
     "services_visible_to",
     "virtual_services_visible_to",
@@ -592,6 +596,7 @@ def _service_dict(service: MeshService) -> dict[str, Any]:
             {"name": p.name, "number": p.number, "protocol": p.protocol.value}
             for p in service.ports
         ],
+        "aliases": [a.hostname for a in service.aliases],
     }
 
 
@@ -607,9 +612,15 @@ class _Core:
     services: tuple[MeshService, ...]
     service_by_host: dict[str, MeshService]
     dr_cache: dict[str, tuple[MergedDestinationRule, ...]] = attrs.field(factory=dict)
-    listener_cache: dict[tuple[bool, bool], tuple[OutboundListener, ...]] = attrs.field(
-        factory=dict
+    listener_cache: dict[tuple[bool, bool, str | None, str], tuple[OutboundListener, ...]] = (
+        attrs.field(factory=dict)
     )
+    #: Endpoint addresses of passthrough services, computed on first need (L5).
+    endpoint_ips: frozenset[str] | None = None
+    #: Service addresses and binds of the egress listeners, computed on first need (L5).
+    own_addresses: frozenset[str] | None = None
+    #: What the outbound listeners depend on, computed on first need (see _signature).
+    signature: tuple[Any, ...] | None = None
 
     #: Whether some egress listener binds a real socket whatever the proxy (L1).
     binds_sockets: bool = attrs.field(init=False, default=False)
@@ -730,8 +741,18 @@ def _import_services(
         and not any(cls.excluded for cls in classes.values())
     ):
         # '*/*' without exclusions: 5.4 includes every candidate, so skip the per-service test.
-        return _one_namespace_per_host(mesh, list(candidates), namespace)
+        chosen = list(candidates)
+        if mesh.has_aliases:
+            chosen = [
+                _alias_trimmed(mesh, s, classes.get(s.namespace), star) if s.aliases else s
+                for s in chosen
+            ]
+        return _one_namespace_per_host(mesh, chosen, namespace)
     imported = []
+    numbers = (port,) if port is not None else ()
+    trims: dict[tuple[int, tuple[int, ...]], MeshService | None] = mesh.__dict__.setdefault(
+        "_trim_cache", {}
+    )
     for service in candidates:
         host = service.hostname
         own = classes.get(service.namespace)
@@ -744,12 +765,38 @@ def _import_services(
         ):
             continue
         if port is not None:
-            trimmed = _trimmed(mesh, service, (port,))
+            trim_key = (id(service), numbers)
+            trimmed = trims[trim_key] if trim_key in trims else _trimmed(mesh, service, numbers)
             if trimmed is None:
                 continue  # 5.4 step 4: no service port with the listener's number
             service = trimmed  # noqa: PLW2901
+        if service.aliases:
+            service = _alias_trimmed(mesh, service, own, star)  # noqa: PLW2901
         imported.append(service)
     return _one_namespace_per_host(mesh, imported, namespace)
+
+
+def _alias_trimmed(
+    mesh: Mesh, service: MeshService, own: _HostClass | None, star: _HostClass | None
+) -> MeshService:
+    """5.4 step 5: keep the aliases included by the key that imported ``service``.
+
+    That key is the service namespace's when it includes the hostname (step 2), else
+    ``*`` (step 3); exclusions do not apply to aliases (istiod's ``matchingAliasService``).
+    """
+    key = own if own is not None and own.includes(service.hostname) else star
+    if key is None:
+        return service
+    kept = tuple(a for a in service.aliases if key.includes(a.hostname))
+    if len(kept) == len(service.aliases):
+        return service
+    cache: dict[tuple[int, tuple[ServiceAlias, ...]], MeshService] = mesh.__dict__.setdefault(
+        "_alias_cache", {}
+    )
+    found = cache.get((id(service), kept))
+    if found is None:
+        found = cache[id(service), kept] = attrs.evolve(service, aliases=kept)
+    return found
 
 
 def _exact_candidates(
@@ -986,15 +1033,51 @@ def _inferred_services(mesh: Mesh, scope: EgressScope, namespace: str) -> Iterat
     port_match = (
         listener_port.number if _needs_port_match(scope.listener) and listener_port else None
     )
-    cache: dict[tuple[int, str, int | None], tuple[MeshService, ...]] = mesh.__dict__.setdefault(
-        "_inferred_cache", {}
+    cache: dict[tuple[int, str | None, int | None], tuple[MeshService, ...]] = (
+        mesh.__dict__.setdefault("_inferred_cache", {})
     )
     for vs in scope.virtual_services:
         key = (id(vs), namespace, port_match)
         found = cache.get(key)
         if found is None:
-            found = cache[key] = tuple(_vs_destinations(mesh, vs, namespace, port_match))
+            holders = _namespace_free(mesh, vs)
+            if holders is not None and namespace not in holders:
+                # The same answer for every namespace holding none of its destinations.
+                shared = (id(vs), None, port_match)
+                found = cache.get(shared)
+                if found is None:
+                    found = cache[shared] = tuple(_vs_destinations(mesh, vs, namespace, port_match))
+            else:
+                found = tuple(_vs_destinations(mesh, vs, namespace, port_match))
+            cache[key] = found
         yield from found
+
+
+def _namespace_free(mesh: Mesh, vs: VirtualServiceInfo) -> frozenset[str] | None:
+    """The namespaces holding ``vs``'s destinations, if those alone make 5.7 namespace-bound.
+
+    None when the answer may depend on the proxy namespace in other ways: a route
+    restricted by source namespace (step 1), or a destination host some service declares
+    without exporting it to every namespace (step 2's visibility). Otherwise a proxy in a
+    namespace outside the returned set finds the same destination services as any other.
+    """
+    cache: dict[int, frozenset[str] | None] = mesh.__dict__.setdefault("_namespace_free", {})
+    key = id(vs)
+    if key in cache:
+        return cache[key]
+    result: frozenset[str] | None = None
+    if not any(sources for sources, _ in vs.http_destinations):
+        public = mesh.public_ids
+        namespaces: set[str] = set()
+        for host, _port in vs.destinations_for(vs.namespace):
+            holders = mesh.services_by_hostname.get(host, ())
+            if any(id(s) not in public for s in holders):
+                break
+            namespaces.update(s.namespace for s in holders)
+        else:
+            result = frozenset(namespaces)
+    cache[key] = result
+    return result
 
 
 def _vs_destinations(
@@ -1333,6 +1416,11 @@ def _on_service(scope: SidecarScope, namespace: str, name: str) -> bool:
         s.namespace == namespace
         and (s.hostname == name or (s.source is not None and s.source.name == name))
         for s in scope.services
+    ) or any(
+        # An ExternalName aliasing an imported service changes that service's names (5.4).
+        a.namespace == namespace and name in {a.hostname, a.hostname.split(".", 1)[0]}
+        for s in scope.services
+        for a in s.aliases
     )
 
 
@@ -1417,12 +1505,17 @@ class OutboundListener(_Result):
     route: str | None
     hosts: tuple[str, ...]
     shadowed: tuple[str, ...] = ()
+    #: The egress listener whose services make the route's virtual hosts (R1, MSP1).
+    route_egress_index: int | None = None
 
     def __str__(self) -> str:
         """``0.0.0.0:9080 (auto-detect, from egress[0], route "9080"): reviews...``."""
         proto = "auto-detect" if self.protocol is Protocol.UNSUPPORTED else self.protocol.value
         socket = ", binds a socket" if self.binds_socket else ""
         route = f', route "{self.route}"' if self.route else ""
+        owner = self.route_egress_index
+        if owner is not None and owner != self.egress_index:
+            route += f" of egress[{owner}]"
         text = (
             f"{self.address}:{self.port} ({proto}, from egress[{self.egress_index}]{route}"
             f"{socket}): {', '.join(self.hosts) or 'no hosts'}"
@@ -1440,6 +1533,7 @@ class OutboundListener(_Result):
             "bindsSocket": self.binds_socket,
             "egressIndex": self.egress_index,
             "route": self.route,
+            "routeEgressIndex": self.route_egress_index,
             "hosts": list(self.hosts),
             "shadowed": list(self.shadowed),
         }
@@ -1502,17 +1596,35 @@ _CATEGORY: Final = {id(p): _category(p) for p in Protocol}
 class _Builder:
     """Outbound listener construction for one scope and one kind of proxy (§5.11)."""
 
-    def __init__(self, scope: SidecarScope, capture_none: bool, unprivileged: bool) -> None:  # noqa: FBT001
+    def __init__(
+        self,
+        scope: SidecarScope,
+        capture_none: bool,  # noqa: FBT001
+        unprivileged: bool,  # noqa: FBT001
+        own_ip: str | None = None,
+    ) -> None:
         self.scope = scope
         config = scope.mesh.config
         self.capture_none = capture_none
         self.unprivileged = unprivileged
+        #: The proxy's own address, when some headless service lists it as an endpoint (L5).
+        self.own_ip = own_ip
+        self.headless_filter_chain = config.headless_filter_chain_listener
+        family = scope.workload.ip_family
+        #: The proxy's wildcard and loopback addresses (L2, L4); dual-stack proxies list
+        #: the IPv4 ones first, which is what an entry is keyed by.
+        self.wildcard = family.wildcard
+        self.loopback = family.loopback
         self.reserved = RESERVED_PORTS | {
             config.proxy_listen_port or DEFAULT_PROXY_LISTEN_PORT,
             config.proxy_inbound_listen_port or DEFAULT_PROXY_INBOUND_LISTEN_PORT,
         }
-        self.entries: dict[tuple[str, int], _Entry] = {}
+        #: Entries under construction, or finished listeners a plan row prebuilt (see
+        #: _port_plan) for a key nothing else can touch; ``_entry`` thaws those on demand.
+        self.entries: dict[tuple[str, int], _Entry | OutboundListener] = {}
         self.catch_all_routes: dict[int, dict[int, list[str]]] = {}
+        #: route name -> (port, serving egress index or None, virtual host names) (R1..R4)
+        self.routes: dict[str, tuple[int, int | None, list[str]]] = {}
 
     def build(self) -> tuple[OutboundListener, ...]:
         for egress in self.scope.egress:
@@ -1527,7 +1639,21 @@ class _Builder:
                 self._ported(egress, binds)
             else:
                 self._catch_all(egress, binds)
-        return tuple(self._result(e) for e in self.entries.values())
+        return tuple(
+            e if isinstance(e, OutboundListener) else self._result(e) for e in self.entries.values()
+        )
+
+    def _entry(self, key: tuple[str, int]) -> _Entry | None:
+        """The entry at ``key``, a prebuilt listener made an entry again when something joins."""
+        found = self.entries.get(key)
+        if isinstance(found, OutboundListener):
+            entry = _Entry(
+                found.address, found.port, found.protocol, found.binds_socket, found.egress_index
+            )
+            entry.tcp.extend(found.hosts)
+            self.entries[key] = entry
+            return entry
+        return found
 
     def _address(
         self,
@@ -1539,18 +1665,19 @@ class _Builder:
         if bind:
             return bind  # L2
         if binds:
-            return LOOPBACK
+            return self.loopback
         if _CATEGORY[id(protocol)] == "http":
-            return WILDCARD_ADDRESS  # L4: one listener for every HTTP service on the port
+            return self.wildcard  # L4: one listener for every HTTP service on the port
         address = service.address
-        if "/" in address:
-            return WILDCARD_ADDRESS  # a CIDR: wildcard plus a CIDR match
+        if "/" in address or address == WILDCARD_ADDRESS:
+            return self.wildcard  # a CIDR (plus a CIDR match), or no address
         return address
 
-    def _can_bind(self, address: str, port: int, binds: bool) -> bool:  # noqa: FBT001
+    def _can_bind(self, bind: str | None, binds: bool, protocol: Protocol, port: int) -> bool:  # noqa: FBT001
+        """L3 (istiod's ``CanBindToPort``), before any address is chosen for a service."""
         if binds and port in PRIVILEGED_PORTS and self.unprivileged:
-            return False  # L3: a privileged port on an unprivileged proxy
-        return not (address == WILDCARD_ADDRESS and port in self.reserved)  # L3: proxy ports
+            return False  # a privileged port on an unprivileged proxy
+        return not (port in self.reserved and _on_wildcard(bind, binds, protocol, self.wildcard))
 
     def _ported(self, egress: EgressScope, binds: bool) -> None:  # noqa: FBT001
         listener = egress.listener
@@ -1561,97 +1688,188 @@ class _Builder:
         if number == 0 and bind and bind.startswith("unix://"):
             entry = _Entry(bind, 0, protocol, True, egress.index, uds=True)  # noqa: FBT003
             self.entries[(bind, 0)] = entry
-            entry.http.extend(s.hostname for s in egress.services)
+            entry.http.extend(_route_names(egress.services, None))
+            self.routes[bind] = (0, egress.index, entry.http)  # L7, R2: all ports
             return
+        if not self._can_bind(bind, binds, protocol, number):
+            return  # L3: the whole listener is skipped
         for service in egress.services:
+            if service.resolution == ALIAS_RESOLUTION:
+                continue  # L4: alias services produce nothing
             address = self._address(bind, binds, protocol, service)
-            if not self._can_bind(address, number, binds):
-                return  # L3: the whole listener is skipped
             self._add(address, number, protocol, binds, egress.index, service)
 
-    def _catch_all(  # noqa: C901, PLR0912 - L5 with L2..L4 inlined: the hot loop
-        self,
-        egress: EgressScope,
-        binds: bool,  # noqa: FBT001
-    ) -> None:
+    def _catch_all(self, egress: EgressScope, binds: bool) -> None:  # noqa: C901, FBT001, PLR0912, PLR0915 - the hot loop
         entries = self.entries
-        for existing in entries.values():
-            existing.locked = True  # L5, MSP2
+        for key in list(entries):
+            existing = self._entry(key)
+            if existing is not None:
+                existing.locked = True  # L5, MSP2
         bind = egress.listener.bind
+        if bind:
+            self._catch_all_each(egress, bind, binds)
+            return
+        # Without a bind, what each service port asks for depends on the service and on
+        # whether the listener binds sockets (L2..L5): it is planned once per service and
+        # mesh and shared by every scope that imports the service; only the merging (L5,
+        # L6), the proxy's own address and its privileges are per scope.
         index = egress.index
-        # R2, R4: the catch-all's services with an HTTP or sniffed port P get virtual hosts on
-        # route "P"; collected here, in the same pass, for _route_hosts.
         routes: dict[int, list[str]] = self.catch_all_routes.setdefault(index, {})
+        mesh = self.scope.mesh
         reserved = self.reserved
+        filter_chains = self.headless_filter_chain
+        wildcard = self.wildcard
+        loopback = self.loopback if binds else None
+        plans = _port_plans(mesh, (reserved, loopback, wildcard, filter_chains))
+        unshared = _unshared_addresses(mesh)
         privileged = binds and self.unprivileged
-        # Locals: this loop runs once per service port of every scope.
+        own_ip = self.own_ip
         category_of = _CATEGORY
-        udp = Protocol.UDP
-        wildcard = WILDCARD_ADDRESS
+        http_proxy = Protocol.HTTP_PROXY
         for service in egress.services:
-            own_address = service.address
-            host = service.hostname
-            per_endpoint = (
-                not bind
-                and service.resolution == "NONE"
-                and own_address == wildcard
-                and (
-                    service.registry is Registry.KUBERNETES
-                    or bool(service.endpoints)
-                    or bool(service.selector)
+            plan = plans.get(id(service))
+            if plan is None:
+                plan = plans[id(service)] = _port_plan(
+                    service,
+                    reserved,
+                    unshared,
+                    wildcard=wildcard,
+                    loopback=loopback,
+                    filter_chains=filter_chains,
                 )
-            )
-            for port in service.ports:
-                protocol = port.protocol
-                if protocol is udp:
-                    continue  # L4: UDP produces nothing
-                category = category_of[id(protocol)]
-                number = port.number
-                if category != "tcp":
-                    routes.setdefault(number, []).append(host)
-                if per_endpoint and category != "http":
-                    # L5 special case (b): one entry per endpoint IP.
-                    for endpoint in service.endpoints:
-                        if _is_ip(endpoint):
-                            self._add(endpoint, number, protocol, binds, index, service)
-                    continue
-                # L2, L4 (as _address, inlined)
-                if bind:
-                    address = bind
-                elif binds:
-                    address = LOOPBACK
-                elif category == "http" or "/" in own_address:
-                    address = wildcard
-                else:
-                    address = own_address
-                # L3 (as _can_bind, inlined)
+            for key, number, protocol, recorded, category, host, names, prebuilt, at in plan:
+                if names:
+                    served = routes.get(number)
+                    if served is None:
+                        routes[number] = [*names]
+                    else:
+                        served.extend(names)
+                if key is None or (at is not None and at == own_ip):
+                    continue  # L3: a reserved proxy port; L5: the proxy's own address
                 if privileged and number in PRIVILEGED_PORTS:
-                    continue
-                if address == wildcard and number in reserved:
-                    continue
-                key = (address, number)
+                    continue  # L3
                 entry = entries.get(key)
+                if entry is None:
+                    if prebuilt is not None:
+                        # A key only this service port can ask for: its listener is the
+                        # same in every scope (per egress index), built once per mesh.
+                        done = prebuilt.get(index)
+                        if done is None:
+                            done = prebuilt[index] = _alone(key, recorded, index, host)
+                        entries[key] = done
+                        continue
+                    entry = entries[key] = _Entry(key[0], number, recorded, binds, index)
+                    (entry.http if category == "http" else entry.tcp).append(host)
+                    continue
+                if isinstance(entry, OutboundListener):
+                    entry = self._entry(key)
+                    assert entry is not None  # noqa: S101 - just thawed
                 if (
-                    entry is not None
-                    and not entry.locked
+                    not entry.locked
                     and category == "http"
-                    and protocol is not Protocol.HTTP_PROXY
+                    and protocol is not http_proxy
                     and category_of[id(entry.protocol)] != "tcp"
                 ):
                     entry.http.append(host)  # L6: HTTP onto HTTP or sniffing: RDS carries it
-                    continue
-                if entry is None:
-                    recorded = (
-                        Protocol.UNSUPPORTED
-                        if category == "http"
-                        and address == wildcard
-                        and protocol is not Protocol.HTTP_PROXY
-                        else protocol
-                    )
-                    entry = entries[key] = _Entry(address, number, recorded, binds, index)
-                    (entry.http if category == "http" else entry.tcp).append(host)
                 else:
                     self._merge(entry, key, protocol, binds, index, host)
+
+    def _catch_all_each(self, egress: EgressScope, bind: str | None, binds: bool) -> None:  # noqa: FBT001
+        routes: dict[int, list[str]] = self.catch_all_routes.setdefault(egress.index, {})
+        for service in egress.services:
+            self._catch_all_one(service, bind, binds, egress.index, routes)
+
+    def _catch_all_one(  # noqa: C901, PLR0912, PLR0915 - L5 with L2..L4 inlined
+        self,
+        service: MeshService,
+        bind: str | None,
+        binds: bool,  # noqa: FBT001
+        index: int,
+        routes: dict[int, list[str]],
+    ) -> None:
+        """L5 for one service of the catch-all listener, with L2..L4 and the special case."""
+        entries = self.entries
+        reserved = self.reserved
+        privileged = binds and self.unprivileged
+        category_of = _CATEGORY
+        udp = Protocol.UDP
+        wildcard = self.wildcard
+        resolution = service.resolution
+        if resolution == ALIAS_RESOLUTION:
+            return  # L4: alias services produce nothing
+        own_address = service.address
+        host = service.hostname
+        aliases = service.aliases
+        per_endpoint = (
+            not bind
+            and not binds
+            and resolution == "NONE"
+            and own_address == WILDCARD_ADDRESS
+            and (
+                service.registry is Registry.KUBERNETES
+                or bool(service.endpoints)
+                or bool(service.selector)
+            )
+        )
+        for port in service.ports:
+            protocol = port.protocol
+            if protocol is udp:
+                continue  # L4: UDP produces nothing
+            category = category_of[id(protocol)]
+            number = port.number
+            if category != "tcp":
+                # R4: a default virtual host, whose domains include the aliases (5.4 step 5)
+                served = routes.setdefault(number, [])
+                served.append(host)
+                if aliases:
+                    served.extend(a.hostname for a in aliases)
+            if per_endpoint and category != "http":
+                # L5 special case (b): one entry per endpoint IP, skipping non-IP
+                # addresses and the proxy's own; with the filter-chain flag, pure TCP
+                # ports share one wildcard entry with a CIDR match per endpoint.
+                shared = self.headless_filter_chain and category == "tcp"
+                for endpoint in service.endpoints:
+                    if endpoint != self.own_ip and _is_ip(endpoint):
+                        address = wildcard if shared else endpoint
+                        self._add(address, number, protocol, binds, index, service)
+                continue
+            # L2, L4 (as _address, inlined)
+            if bind:
+                address = bind
+            elif binds:
+                address = self.loopback
+            elif category == "http" or "/" in own_address or own_address == WILDCARD_ADDRESS:
+                address = wildcard
+            else:
+                address = own_address
+            # L3 (as _can_bind, inlined)
+            if privileged and number in PRIVILEGED_PORTS:
+                continue
+            if number in reserved and _on_wildcard(bind, binds, protocol, wildcard):
+                continue
+            key = (address, number)
+            entry = self._entry(key)
+            if (
+                entry is not None
+                and not entry.locked
+                and category == "http"
+                and protocol is not Protocol.HTTP_PROXY
+                and category_of[id(entry.protocol)] != "tcp"
+            ):
+                entry.http.append(host)  # L6: HTTP onto HTTP or sniffing: RDS carries it
+                continue
+            if entry is None:
+                recorded = (
+                    Protocol.UNSUPPORTED
+                    if category == "http"
+                    and address == wildcard
+                    and protocol is not Protocol.HTTP_PROXY
+                    else protocol
+                )
+                entry = entries[key] = _Entry(address, number, recorded, binds, index)
+                (entry.http if category == "http" else entry.tcp).append(host)
+            else:
+                self._merge(entry, key, protocol, binds, index, host)
 
     def _add(  # noqa: PLR0913, PLR0917 - the parts of one L4 entry key, in a hot loop
         self,
@@ -1664,13 +1882,13 @@ class _Builder:
     ) -> None:
         key = (address, port)
         host = service.hostname
-        entry = self.entries.get(key)
+        entry = self._entry(key)
         if entry is None:
             # L4: a wildcard HTTP entry sniffs; an HTTP_PROXY one stays HTTP_PROXY.
             http = _CATEGORY[id(protocol)] == "http"
             recorded = (
                 Protocol.UNSUPPORTED
-                if http and address == WILDCARD_ADDRESS and protocol is not Protocol.HTTP_PROXY
+                if http and address == self.wildcard and protocol is not Protocol.HTTP_PROXY
                 else protocol
             )
             entry = self.entries[key] = _Entry(address, port, recorded, binds, egress_index)
@@ -1730,15 +1948,28 @@ class _Builder:
         return None
 
     def _route_hosts(self, port: int, route: str) -> list[str]:
-        owner = self._route_owner(port, route)
-        if owner is None:
-            return []
+        """The virtual host names of route ``route`` (R1 to R4), computed once per route."""
+        found = self.routes.get(route)
+        if found is None:
+            owner = self._route_owner(port, route)
+            hosts = [] if owner is None else self._served(owner, port)
+            found = self.routes[route] = (port, None if owner is None else owner.index, hosts)
+        return found[2]
+
+    def _served(self, owner: EgressScope, port: int) -> list[str]:
         listener_port = owner.listener.port
-        if listener_port is not None:
-            # R2: a ported listener's services (trimmed to P, or all ports for HTTP_PROXY/UDS).
-            served = [s.hostname for s in owner.services]
-        else:
+        if listener_port is None:
+            # R2, R4 for the catch-all: its services with an HTTP or sniffed port P,
+            # collected by _catch_all in the same pass.
             served = self.catch_all_routes.get(owner.index, {}).get(port, [])
+        elif listener_port.parsed_protocol is Protocol.HTTP_PROXY or not listener_port.number:
+            # R2: HTTP_PROXY and UDS routes take every port of every service (P = 0).
+            port = 0
+            served = _route_names(owner.services, None)
+        else:
+            # R2: the ported listener's services, already trimmed to P; R4: only an HTTP
+            # or sniffed service port gets a virtual host, whatever the Sidecar protocol.
+            served = _route_names(owner.services, port)
         if port == HTTP_PORT and owner.virtual_services:
             # R3: on port 80 every VirtualService of the listener gets its virtual hosts,
             # so VS hosts that are no registry service are reachable there (and only there).
@@ -1764,19 +1995,22 @@ class _Builder:
                 shadowed=(),
             )
         route: str | None = None
+        owner: int | None = None
         carried = entry.tcp
         shadowed = entry.shadowed
         if entry.uds:
             route = entry.address  # L7
+            owner = entry.egress_index
             carried = entry.http
         elif (
             entry.http
             or category == "http"
-            or (category == "auto" and entry.address == WILDCARD_ADDRESS)
+            or (category == "auto" and entry.address == self.wildcard)
         ):
             route = str(entry.port)
             # MSP1: the route of port P is served by the owning egress listener (R1).
             served = self._route_hosts(entry.port, route)
+            owner = self.routes[route][1]
             carried = [*entry.tcp, *served]
             serving = set(served)
             shadowed = [*shadowed, *(h for h in entry.http if h not in serving)]
@@ -1798,7 +2032,180 @@ class _Builder:
             route=route,
             hosts=hosts,
             shadowed=lost,
+            route_egress_index=owner,
         )
+
+
+_Plan = tuple[tuple[Any, ...], ...]
+
+
+def _port_plans(mesh: Mesh, mode: tuple[Any, ...]) -> dict[int, _Plan]:
+    """The mesh's cache of port plans for one kind of catch-all, by ``id`` of the service."""
+    cache: dict[tuple[Any, ...], dict[int, _Plan]] = mesh.__dict__.setdefault("_port_plans", {})
+    found = cache.get(mode)
+    if found is None:
+        found = cache[mode] = {}
+    return found
+
+
+def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
+    service: MeshService,
+    reserved: frozenset[int],
+    unshared: frozenset[str],
+    *,
+    wildcard: str,
+    loopback: str | None,
+    filter_chains: bool,
+) -> _Plan:
+    """What each port of ``service`` asks of a catch-all listener without ``bind`` (L2..L5).
+
+    ``wildcard`` is the proxy's wildcard address; ``loopback`` its loopback address when
+    the listener binds real sockets, so that every entry sits there (L2), else None.
+    One row per entry asked for: its key (None on a reserved proxy port, L3, or for a row
+    that only adds route names), port number, protocol, the protocol an entry it creates
+    records (L4), its L6 category, the hostname, the names it adds to route "P" (R4, with
+    aliases), a dictionary of prebuilt listeners or None, and the endpoint address the row
+    stands for (L5: skipped for the proxy that has it), else None. UDP ports and alias
+    services ask for nothing (L4).
+    """
+    resolution = service.resolution
+    if resolution == ALIAS_RESOLUTION:
+        return ()
+    own_address = service.address
+    per_endpoint = (
+        loopback is None
+        and resolution == "NONE"
+        and own_address == WILDCARD_ADDRESS
+        and (
+            service.registry is Registry.KUBERNETES
+            or bool(service.endpoints)
+            or bool(service.selector)
+        )
+    )
+    endpoints = [e for e in service.endpoints if _is_ip(e)] if per_endpoint else []
+    host = service.hostname
+    names = (host, *(a.hostname for a in service.aliases))
+    rows: list[tuple[Any, ...]] = []
+    for port in service.ports:
+        protocol = port.protocol
+        if protocol is Protocol.UDP:
+            continue
+        category = _CATEGORY[id(protocol)]
+        number = port.number
+        http = category == "http"
+        routed = names if category != "tcp" else ()
+        if per_endpoint and not http:
+            # L5 special case (b): one entry per endpoint IP (the flag folds pure TCP ports
+            # into one wildcard entry with a CIDR match per endpoint).
+            if routed:
+                rows.append((None, number, protocol, protocol, category, host, routed, None, None))
+            shared = filter_chains and category == "tcp"
+            rows.extend(
+                (
+                    (wildcard if shared else endpoint, number),
+                    number,
+                    protocol,
+                    protocol,
+                    category,
+                    host,
+                    (),
+                    None,
+                    endpoint,
+                )
+                for endpoint in endpoints
+            )
+            continue
+        if loopback is not None:
+            address = loopback
+        elif http or "/" in own_address or own_address == WILDCARD_ADDRESS:
+            address = wildcard
+        else:
+            address = own_address
+        # L3: without bind, only an HTTP port is taken to sit on the wildcard.
+        key = None if http and loopback is None and number in reserved else (address, number)
+        recorded = (
+            Protocol.UNSUPPORTED
+            if http and address == wildcard and protocol is not Protocol.HTTP_PROXY
+            else protocol
+        )
+        # Only this service asks for a key on its own, unshared address: no merging can
+        # happen there, so the finished listener is prebuilt (per egress index).
+        alone = (
+            not http
+            and loopback is None
+            and key is not None
+            and key[0] == own_address
+            and own_address in unshared
+        )
+        rows.append(
+            (key, number, protocol, recorded, category, host, routed, {} if alone else None, None)
+        )
+    return tuple(rows)
+
+
+def _alone(key: tuple[str, int], protocol: Protocol, index: int, host: str) -> OutboundListener:
+    """The listener of a TCP or sniffed service port alone on its own address (L4, L7)."""
+    address, port = key
+    sniffed = protocol is Protocol.UNSUPPORTED
+    return OutboundListener(
+        address=address,
+        port=port,
+        protocol=protocol,
+        binds_socket=False,
+        egress_index=index,
+        route=f"{host}:{port}" if sniffed else None,
+        hosts=(host,),
+    )
+
+
+def _unshared_addresses(mesh: Mesh) -> frozenset[str]:
+    """Service addresses that exactly one service declares and that are no endpoint."""
+    cached = mesh.__dict__.get("_unshared_addresses")
+    if cached is None:
+        seen: dict[str, int] = {}
+        endpoints: set[str] = set()
+        for service in mesh.services:
+            seen[service.address] = seen.get(service.address, 0) + 1
+            endpoints.update(service.endpoints)
+        cached = frozenset(
+            a for a, n in seen.items() if n == 1 and a != WILDCARD_ADDRESS and a not in endpoints
+        )
+        mesh.__dict__["_unshared_addresses"] = cached
+    return cached
+
+
+def _on_wildcard(bind: str | None, binds: bool, protocol: Protocol, wildcard: str) -> bool:  # noqa: FBT001
+    """Whether L3 takes a listener to sit on the wildcard address, where proxy ports are.
+
+    istiod's ``conflictWithReservedListener`` looks at the bind, not at the address the
+    listener ends up on: an explicit bind counts when it is the wildcard; a socket-binding
+    listener without bind sits on loopback; otherwise only an HTTP protocol counts (a TCP
+    or sniffed port on a service without address is not checked).
+    """
+    if bind:
+        return bind == wildcard
+    return not binds and protocol.is_http
+
+
+def _route_names(services: Iterable[MeshService], port: int | None) -> list[str]:
+    """The virtual host names services get on a route: each hostname and its kept aliases.
+
+    Only services with an HTTP or sniffed port ``port`` (any port when None) get one
+    (R4); alias services get none of their own, the service they point at carries their
+    names as extra domains (istiod's ``generateVirtualHostDomains``).
+    """
+    names = []
+    for service in services:
+        if service.resolution == ALIAS_RESOLUTION:
+            continue
+        if not any(
+            (port is None or p.number == port) and _CATEGORY[id(p.protocol)] != "tcp"
+            for p in service.ports
+        ):
+            continue
+        names.append(service.hostname)
+        names.extend(a.hostname for a in service.aliases)
+    return names
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -1813,6 +2220,22 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+def _endpoint_ips(core: _Core) -> frozenset[str]:
+    """Endpoints of the scope's catch-all services that may get per-endpoint listeners (L5)."""
+    found = core.endpoint_ips
+    if found is None:
+        found = frozenset(
+            endpoint
+            for egress in core.egress
+            if egress.listener.port is None
+            for service in egress.services
+            if service.resolution == "NONE"
+            for endpoint in service.endpoints
+        )
+        object.__setattr__(core, "endpoint_ips", found)
+    return found
+
+
 def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
     """The outbound listeners of a scope after most-specific-port merging (§5.11, §5.13).
 
@@ -1822,18 +2245,147 @@ def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
     capture_none = scope.workload.interception_mode == "NONE"
     # Privileges only matter where a listener binds a real socket (L1, L3).
     unprivileged = scope.workload.unprivileged and (capture_none or core.binds_sockets)
-    key = (capture_none, unprivileged)
+    # L5: the proxy's own IP is no endpoint of its own outbound listeners; it only matters
+    # (and only splits the cache) when a passthrough service of the scope lists it.
+    ip = scope.workload.ip
+    own_ip = ip if ip is not None and not capture_none and ip in _endpoint_ips(core) else None
+    # Only the primary wildcard and loopback matter: dual-stack shares IPv4's listeners.
+    key = (capture_none, unprivileged, own_ip, scope.workload.ip_family.wildcard)
     cache = core.listener_cache
     listeners = cache.get(key)
     if listeners is None:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            listeners = cache[key] = _Builder(scope, capture_none, unprivileged).build()
-        finally:
-            if enabled:
-                gc.enable()
+        # Scopes of other (Sidecar, namespace) pairs often import exactly the same
+        # services and VirtualServices per egress listener: they share the listeners.
+        shared: dict[tuple[Any, ...], tuple[OutboundListener, ...]] = core.mesh.__dict__.setdefault(
+            "_shared_listeners", {}
+        )
+        shared_key = (_signature(core), key)
+        listeners = shared.get(shared_key)
+        if listeners is None:
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                listeners = _build_listeners(scope, capture_none, unprivileged, own_ip)
+            finally:
+                if enabled:
+                    gc.enable()
+            shared[shared_key] = listeners
+        cache[key] = listeners
     return listeners
+
+
+def _own_addresses(core: _Core) -> frozenset[str]:
+    """The addresses the scope's services and binds use themselves (not as endpoints)."""
+    found = core.own_addresses
+    if found is None:
+        found = frozenset(
+            address
+            for e in core.egress
+            for address in (e.listener.bind or "", *(s.address for s in e.services))
+        )
+        object.__setattr__(core, "own_addresses", found)
+    return found
+
+
+def _signature(core: _Core) -> tuple[Any, ...]:
+    """Everything of a scope its outbound listeners depend on (L1..L7, R1..R4).
+
+    Per egress listener, in order: the listener itself (port, bind, capture mode) and the
+    identities of its services and VirtualServices, which the mesh keeps alive. Two
+    scopes with equal signatures get equal listeners for the same kind of proxy.
+    """
+    found = core.signature
+    if found is None:
+        found = tuple(
+            (
+                e.listener.port,
+                e.listener.bind,
+                e.listener.capture_mode,
+                tuple(map(id, e.services)),
+                tuple(map(id, e.virtual_services)),
+            )
+            for e in core.egress
+        )
+        object.__setattr__(core, "signature", found)
+    return found
+
+
+def _build_listeners(
+    scope: SidecarScope,
+    capture_none: bool,  # noqa: FBT001
+    unprivileged: bool,  # noqa: FBT001
+    own_ip: str | None,
+) -> tuple[OutboundListener, ...]:
+    """Build a scope's listeners; for a proxy that is an endpoint, derive them when exact.
+
+    Skipping the proxy's own address (L5) only removes the per-endpoint entries keyed by
+    it. Unless something else of the scope uses that address (a service VIP, a bind) or
+    the filter-chain flag folds endpoints into wildcard entries, the result is the shared
+    one without those entries, which saves a build per endpoint workload.
+    """
+    core = scope._core  # noqa: SLF001 - the scope's own cache
+    if (
+        own_ip is not None
+        and not core.mesh.config.headless_filter_chain_listener
+        and own_ip not in _own_addresses(core)
+    ):
+        shared = outbound_listeners(
+            attrs.evolve(scope, workload=attrs.evolve(scope.workload, ip=None))
+        )
+        return tuple(listener for listener in shared if listener.address != own_ip)
+    return _Builder(scope, capture_none, unprivileged, own_ip).build()
+
+
+@attrs.frozen(kw_only=True)
+class OutboundRoute(_Result):
+    """One HTTP route configuration (RDS) of the outbound listeners (§5.12).
+
+    ``name`` is ``"P"`` for port P, or the bind of a unix-socket listener; ``egress_index``
+    the egress listener whose services and VirtualServices make its virtual hosts (R1: the
+    first with port P, else the catch-all); ``hosts`` the virtual host names: its services
+    with an HTTP or sniffed port P (every port for HTTP_PROXY and unix sockets), each with
+    its kept ExternalName aliases, and on port 80 every host of its VirtualServices (R2..R4).
+    """
+
+    name: str
+    port: int
+    egress_index: int | None
+    hosts: tuple[str, ...]
+
+    def __str__(self) -> str:
+        """``route "9080" (egress[0]): reviews.prod.svc.cluster.local``."""
+        owner = (
+            "no egress listener" if self.egress_index is None else f"egress[{self.egress_index}]"
+        )
+        return f'route "{self.name}" ({owner}): {", ".join(self.hosts) or "no virtual hosts"}'
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "port": self.port,
+            "egressIndex": self.egress_index,
+            "hosts": list(self.hosts),
+        }
+
+
+def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
+    """The HTTP routes the scope's outbound listeners use, with their virtual hosts (§5.12).
+
+    One per route name that some outbound listener uses (sniffed listeners on a service
+    address, route ``"<hostname>:P"``, are not listed). Virtual host names after route
+    ownership (MSP1): a host the catch-all imports on a port a ported listener owns is not
+    among them.
+    """
+    core = scope._core  # noqa: SLF001 - the scope's own cache
+    capture_none = scope.workload.interception_mode == "NONE"
+    unprivileged = scope.workload.unprivileged and (capture_none or core.binds_sockets)
+    builder = _Builder(scope, capture_none, unprivileged)
+    builder.build()
+    return tuple(
+        OutboundRoute(name=name, port=port, egress_index=owner, hosts=tuple(dict.fromkeys(hosts)))
+        for name, (port, owner, hosts) in builder.routes.items()
+    )
 
 
 # =========================================================================== inbound (§6)
@@ -1998,21 +2550,31 @@ def explain_host(scope: SidecarScope, hostname: str) -> HostExplanation:
             + ("visible" if visible else "not visible")
             + f" to {namespace} (4.2)"
         )
-    for egress in scope.egress:
-        steps.extend(_explain_listener(scope, egress, declared, hostname))
+    steps.extend(_explain_imports(scope, declared, hostname))
     chosen = scope.service(hostname)
     listeners = tuple(
         listener
         for listener in outbound_listeners(scope)
         if hostname in listener.hosts or hostname in listener.shadowed
     )
+    routes = {r.name: r for r in outbound_routes(scope)} if listeners else {}
     for listener in listeners:
-        if hostname in listener.hosts:
+        owner = listener.route_egress_index
+        if owner is None:
+            owner = listener.egress_index
+        route = routes.get(listener.route) if listener.route else None
+        if route is not None and hostname in route.hosts:
+            steps.append(
+                f"carried by outbound listener {listener.address}:{listener.port} as a virtual "
+                f'host of route "{listener.route}", made from the services of egress[{owner}] '
+                "(R1..R4)"
+            )
+        elif hostname in listener.hosts:
             steps.append(f"carried by outbound listener {listener.address}:{listener.port}")
         else:
             steps.append(
                 f"asked for {listener.address}:{listener.port} but lost it: the port belongs to "
-                f"egress[{listener.egress_index}] (most specific port, MSP1/MSP2)"
+                f"egress[{owner}] (most specific port, MSP1/MSP2)"
             )
     if chosen is not None:
         rule = scope.destination_rule(hostname)
@@ -2027,6 +2589,28 @@ def explain_host(scope: SidecarScope, hostname: str) -> HostExplanation:
         steps=tuple(steps),
         listeners=listeners,
     )
+
+
+def _explain_imports(
+    scope: SidecarScope, declared: tuple[MeshService, ...], hostname: str
+) -> Iterator[str]:
+    """Per egress listener, how it treated the hostname (5.4), and ExternalName aliases (step 5)."""
+    for service in declared:
+        if service.resolution == ALIAS_RESOLUTION:
+            yield (
+                f"a Kubernetes ExternalName Service in {service.namespace} aliasing "
+                f"{service.alias_for}: it gets no listener, cluster or virtual host of its own; "
+                f"the routes of {service.alias_for} carry its name when the egress host entry "
+                "that imports that service also includes this name (5.4 step 5, L4)"
+            )
+    for egress in scope.egress:
+        yield from _explain_listener(scope, egress, declared, hostname)
+        for service in egress.services:
+            if any(a.hostname == hostname for a in service.aliases):
+                yield (
+                    f"egress[{egress.index}]: imported {service.hostname} keeps this name as an "
+                    "alias, so its virtual hosts carry it (5.4 step 5)"
+                )
 
 
 def _explain_listener(
