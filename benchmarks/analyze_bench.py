@@ -16,13 +16,14 @@ Run it alone with ``python benchmarks/analyze_bench.py [--quick]``, or through
 
 from __future__ import annotations
 
-import argparse
 import gc
 import importlib.util
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+import standalone
 
 from sidecar_model import dumps, loads
 from sidecar_model.analysis import analyze
@@ -208,21 +209,5 @@ def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[Row]:
         )
 
 
-def main() -> int:
-    """Print the rows; exit 1 if one misses its target and ``--check`` is given."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a tenth of the target mesh")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--check", action="store_true", help="fail when a target is missed")
-    args = parser.parse_args()
-    missed = False
-    for label, ratio, goal, detail in measurements(seed=args.seed, quick=args.quick):
-        miss = goal is not None and ratio > goal
-        missed |= miss
-        target = "context" if goal is None else f"target <= {goal:.3g}"
-        print(f"{label}: {ratio:.3f} ({target})  [{detail}]{'  MISSED' if miss else ''}")
-    return 1 if missed and args.check else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone.main(__doc__.splitlines()[0], measurements))

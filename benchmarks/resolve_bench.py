@@ -21,7 +21,6 @@ less than wall-clock time.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import importlib.util
 import math
@@ -32,8 +31,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import standalone
+
 from sidecar_model import resolver
-from sidecar_model.mesh import Mesh, ProxyType, gc_frozen
+from sidecar_model._results import gc_paused
+from sidecar_model.mesh import Mesh, ProxyType
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -88,7 +90,7 @@ def resolve_everything(inputs: Any) -> tuple[Mesh, int]:  # noqa: ANN401 - meshg
         workloads=inputs.workloads,
     )
     total = 0
-    with gc_frozen():
+    with gc_paused():
         for workload in mesh.workloads:
             scope = resolver.compute_scope(mesh, workload)
             total += len(resolver.outbound_listeners(scope))
@@ -194,21 +196,5 @@ def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[Row]:
     yield ("resolve: peak resident memory (MiB, context)", peak, None, f"{peak:.0f} MiB ru_maxrss")
 
 
-def main() -> int:
-    """Print the rows; exit 1 if one misses its target and ``--check`` is given."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a tenth of the target mesh")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--check", action="store_true", help="fail when a target is missed")
-    args = parser.parse_args()
-    missed = False
-    for label, ratio, goal, detail in measurements(seed=args.seed, quick=args.quick):
-        miss = goal is not None and ratio > goal
-        missed |= miss
-        target = "context" if goal is None else f"target <= {goal:.3g}"
-        print(f"{label}: {ratio:.3f} ({target})  [{detail}]{'  MISSED' if miss else ''}")
-    return 1 if missed and args.check else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(standalone.main(__doc__.splitlines()[0], measurements))

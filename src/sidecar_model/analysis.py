@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from sidecar_model import resolver
+from sidecar_model._results import Result, resource_name
 from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
 from sidecar_model.mesh import MESH_GATEWAY, Mesh, MeshService, VirtualServiceInfo, Workload
 from sidecar_model.model import Protocol, Sidecar
@@ -620,23 +621,6 @@ def _covering_keys(hostname: str) -> Iterator[str]:
 # =========================================================================== presentation
 
 
-class _Result:
-    """Shared presentation: ``_repr_html_`` shows the prose ``__str__`` in notebooks."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary of this result."""
-        raise NotImplementedError
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
-
-
-def _name(resource: Resource[Any] | None) -> str | None:
-    return None if resource is None else f"{resource.namespace}/{resource.name}"
-
-
 # =========================================================================== diff
 
 
@@ -644,7 +628,7 @@ HostPort = tuple[str, int]
 
 
 @attrs.frozen(kw_only=True)
-class WorkloadDiff(_Result):
+class WorkloadDiff(Result):
     """How one workload's proxy changes between two meshes."""
 
     workload: str
@@ -714,7 +698,7 @@ def _selection_text(sidecar: str | None, origin: SelectionOrigin) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class MeshDiff(_Result):
+class MeshDiff(Result):
     """What changes for every workload between two meshes (:func:`diff`)."""
 
     #: The workloads present in both meshes whose proxy changes, by namespace and name.
@@ -805,8 +789,8 @@ def diff(old: Mesh, new: Mesh) -> MeshDiff:
             )
         result = WorkloadDiff(
             workload=name,
-            old_sidecar=_name(old_scope.sidecar),
-            new_sidecar=_name(new_scope.sidecar),
+            old_sidecar=resource_name(old_scope.sidecar),
+            new_sidecar=resource_name(new_scope.sidecar),
             old_origin=old_scope.origin,
             new_origin=new_scope.origin,
             gained=delta[0],
@@ -830,7 +814,7 @@ def diff(old: Mesh, new: Mesh) -> MeshDiff:
 
 
 @attrs.frozen(kw_only=True)
-class ReachabilityEdge(_Result):
+class ReachabilityEdge(Result):
     """Namespace ``source`` reaches ``target``: some workload of it imports their services."""
 
     source: str
@@ -858,7 +842,7 @@ class ReachabilityEdge(_Result):
 
 
 @attrs.frozen(kw_only=True)
-class ReachabilityGraph(_Result):
+class ReachabilityGraph(Result):
     """Which namespaces can reach which, after selection, exportTo and imports.
 
     ``namespaces`` are every namespace with a workload or a service, sorted; ``edges`` the

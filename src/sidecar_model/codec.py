@@ -18,13 +18,11 @@ import datetime as dt
 import difflib
 import enum
 import functools
-import gc
 import json
 import os
 import re
 import typing
 import warnings
-from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import attrs
@@ -41,6 +39,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from yaml.nodes import Node, ScalarNode
 
 from sidecar_model._collections import FrozenDict, freeze, thaw
+from sidecar_model._results import gc_paused
 from sidecar_model._source import (
     Segment,
     SourceInfo,
@@ -770,19 +769,6 @@ class Limits:
 DEFAULT_LIMITS: Final = Limits()
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Loading allocates many small objects that all survive; the cyclic collector
-    # would rescan them again and again, making large loads superlinear.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _Loading:
     """The state of one :func:`loads` call: results, problems, and where they came from."""
 
@@ -910,7 +896,7 @@ def read_yaml(
     ``istio`` ConfigMap. Raises :class:`~sidecar_model.ManifestError` with positions.
     """
     reading = _DataReading(SourceText(text, source, is_json=False), limits)
-    with _gc_paused():
+    with gc_paused():
         _load_yaml(text, reading, limits)
     if reading.problems:
         raise ManifestError(reading.problems)
@@ -1038,7 +1024,7 @@ def loads(
         )
     is_json = _JSON_START.match(decoded) is not None
     loading = _Loading(SourceText(decoded, source, is_json), strict=strict, limits=limits)
-    with _gc_paused():
+    with gc_paused():
         if is_json:
             _load_json(decoded, loading)
         else:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import gc
 import ipaddress
 import itertools
 from collections.abc import Mapping
-from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, freeze, thaw
+from sidecar_model._results import gc_paused
 from sidecar_model.errors import ManifestError, Problem
 from sidecar_model.model import WIRE_NAME, Protocol, Sidecar
 from sidecar_model.resources import (
@@ -67,7 +66,7 @@ __all__ = [
     "VisibilityPolicy",
     "Workload",
     "dot_suffixes",
-    "gc_frozen",
+    "is_ip",
     "resolve_short_name",
 ]
 
@@ -503,7 +502,7 @@ def resolve_short_name(name: str, namespace: str, domain: str) -> str:
 
     Names containing a dot, ``*`` and IP addresses are returned unchanged.
     """
-    if "." in name or name == "*" or not name or _is_ip(name):
+    if "." in name or name == "*" or not name or is_ip(name):
         return name
     return f"{name}.{namespace}.svc.{domain}"
 
@@ -515,7 +514,8 @@ def _ip_version(text: str) -> int | None:
         return None
 
 
-def _is_ip(text: str) -> bool:
+def is_ip(text: str) -> bool:
+    """True for a literal IPv4 or IPv6 address (no CIDR), as endpoint and host checks need."""
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -617,18 +617,6 @@ def dot_suffixes(hostname: str) -> Iterator[str]:
 # --------------------------------------------------------------------------- the mesh
 
 
-@contextmanager
-def gc_frozen() -> Iterator[None]:
-    """Pause the cyclic collector over bulk work that allocates many surviving objects."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 @attrs.frozen(kw_only=True, eq=False, slots=False)
 class Mesh:
     """The normalised inventory of a mesh, and the indexes resolution uses.
@@ -666,7 +654,7 @@ class Mesh:
         ``MeshConfig`` document or the ``istio`` ConfigMap's ``mesh`` key), else the default.
         Kinds resolution does not read are kept in :attr:`resources` and otherwise ignored.
         """
-        with gc_frozen():
+        with gc_paused():
             return _build(list(resources), config, list(services), list(workloads))
 
     @classmethod

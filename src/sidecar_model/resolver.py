@@ -14,14 +14,12 @@ is the one istiod applies to every visible service, so the result is the same as
 from __future__ import annotations
 
 import enum
-import gc
-import html
-import ipaddress
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from sidecar_model._collections import FrozenDict
+from sidecar_model._results import Result, gc_paused, resource_name
 from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
 from sidecar_model.mesh import (
     ALIAS_RESOLUTION,
@@ -38,6 +36,7 @@ from sidecar_model.mesh import (
     VirtualServiceInfo,
     Workload,
     dot_suffixes,
+    is_ip,
 )
 from sidecar_model.model import (
     CaptureMode,
@@ -91,25 +90,8 @@ _IMPLICIT_EGRESS: Final = IstioEgressListener(hosts=("*/*",))
 _SHOWN: Final = 20
 
 
-class _Result:
-    """Shared presentation: ``_repr_html_`` shows the prose ``__str__`` in notebooks."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary of this result."""
-        raise NotImplementedError
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
-
-
-def _name(resource: Resource[Any] | None) -> str | None:
-    return None if resource is None else f"{resource.namespace}/{resource.name}"
-
-
 def _repr_name(resource: Resource[Any] | None) -> str:
-    return repr(_name(resource))
+    return repr(resource_name(resource))
 
 
 # =========================================================================== selection (§3)
@@ -126,7 +108,7 @@ class SelectionOrigin(enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class Candidate(_Result):
+class Candidate(Result):
     """One Sidecar considered for a workload, and why it won or lost."""
 
     sidecar: Resource[Sidecar] = attrs.field(repr=_repr_name)
@@ -135,15 +117,21 @@ class Candidate(_Result):
 
     def __str__(self) -> str:
         """``prod/default: lost: ...``."""
-        return f"{_name(self.sidecar)}: {'chosen' if self.chosen else 'lost'}: {self.reason}"
+        return (
+            f"{resource_name(self.sidecar)}: {'chosen' if self.chosen else 'lost'}: {self.reason}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """``{"sidecar": "ns/name", "chosen": ..., "reason": ...}``."""
-        return {"sidecar": _name(self.sidecar), "chosen": self.chosen, "reason": self.reason}
+        return {
+            "sidecar": resource_name(self.sidecar),
+            "chosen": self.chosen,
+            "reason": self.reason,
+        }
 
 
 @attrs.frozen(kw_only=True)
-class SidecarSelection(_Result):
+class SidecarSelection(Result):
     """Which Sidecar applies to a workload (None for an implicit or gateway default)."""
 
     workload: Workload
@@ -158,14 +146,14 @@ class SidecarSelection(_Result):
         if self.sidecar is None:
             head += f"no Sidecar applies; the {self.origin.value} scope is used"
         else:
-            head += f"Sidecar {_name(self.sidecar)} applies ({self.origin.value})"
+            head += f"Sidecar {resource_name(self.sidecar)} applies ({self.origin.value})"
         return "\n".join([head, *(f"  - {c}" for c in self.candidates)])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "workload": str(self.workload),
-            "sidecar": _name(self.sidecar),
+            "sidecar": resource_name(self.sidecar),
             "origin": self.origin.name,
             "namespace": self.namespace,
             "candidates": [c.to_dict() for c in self.candidates],
@@ -247,7 +235,7 @@ def _candidate(
         reason = f"its selector ({wanted}) does not match the workload's labels"
     else:
         reason = (
-            f"{_name(chosen)} comes first: selector Sidecars precede selector-less ones, "
+            f"{resource_name(chosen)} comes first: selector Sidecars precede selector-less ones, "
             "then older first, then by name (3.2)"
         )
     return Candidate(sidecar=sidecar, chosen=False, reason=reason)
@@ -295,7 +283,7 @@ def _visible_virtual_services(
 
 
 @attrs.frozen(kw_only=True)
-class MergedDestinationRule(_Result):
+class MergedDestinationRule(Result):
     """A DestinationRule as istiod indexes it: one or more rules merged under one host (§4.4.3)."""
 
     host: str
@@ -535,7 +523,7 @@ def _needs_port_match(listener: IstioEgressListener) -> bool:
 
 
 @attrs.frozen(kw_only=True)
-class EgressScope(_Result):
+class EgressScope(Result):
     """One egress listener of a scope, with what it imports (§5.2 to §5.6)."""
 
     index: int
@@ -647,13 +635,8 @@ def _core(mesh: Mesh, sidecar: Resource[Sidecar] | None, namespace: str, gateway
     core = cache.get(key)
     if core is None:
         # Bulk allocation of objects that all survive: keep the cyclic collector out of it.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             core = cache[key] = _build_core(mesh, sidecar, namespace, gateway=gateway)
-        finally:
-            if enabled:
-                gc.enable()
     return core
 
 
@@ -1205,7 +1188,7 @@ def _mergeable(a: MeshService, b: MeshService) -> bool:
 
 
 @attrs.frozen(kw_only=True)
-class InboundPool(_Result):
+class InboundPool(Result):
     """The inbound connection pool of one port and the level of §6.8 it comes from."""
 
     port: int
@@ -1229,7 +1212,7 @@ class InboundPool(_Result):
 
 
 @attrs.frozen(kw_only=True, eq=False)
-class SidecarScope(_Result):
+class SidecarScope(Result):
     """What a workload's proxy is configured from (§5.0), shared with workloads like it.
 
     ``namespace`` is the config namespace; ``egress`` one entry per egress listener
@@ -1376,7 +1359,7 @@ class SidecarScope(_Result):
 
     def __str__(self) -> str:
         """Prose: selection, listeners, union, policy."""
-        who = f"Sidecar {_name(self.sidecar)}" if self.sidecar is not None else "no Sidecar"
+        who = f"Sidecar {resource_name(self.sidecar)}" if self.sidecar is not None else "no Sidecar"
         shown = ", ".join(s.hostname for s in self.services[:_SHOWN])
         more = " ..." if len(self.services) > _SHOWN else ""
         head = (
@@ -1394,7 +1377,7 @@ class SidecarScope(_Result):
         """JSON-ready form."""
         return {
             "workload": str(self.workload),
-            "sidecar": _name(self.sidecar),
+            "sidecar": resource_name(self.sidecar),
             "origin": self.origin.name,
             "namespace": self.namespace,
             "outboundMode": self.outbound_mode,
@@ -1489,7 +1472,7 @@ def compute_scope(mesh: Mesh, workload: Workload) -> SidecarScope:
 
 
 @attrs.frozen(kw_only=True)
-class OutboundListener(_Result):
+class OutboundListener(Result):
     """One outbound listener (address, port) as a user reasons about it (L1..L7, MSP1..MSP6).
 
     ``protocol`` is the recorded protocol, UNSUPPORTED meaning protocol sniffing (a wildcard
@@ -1829,7 +1812,7 @@ class _Builder:
                 # ports share one wildcard entry with a CIDR match per endpoint.
                 shared = self.headless_filter_chain and category == "tcp"
                 for endpoint in service.endpoints:
-                    if endpoint != self.own_ip and _is_ip(endpoint):
+                    if endpoint != self.own_ip and is_ip(endpoint):
                         address = wildcard if shared else endpoint
                         self._add(address, number, protocol, binds, index, service)
                 continue
@@ -2082,7 +2065,7 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
             or bool(service.selector)
         )
     )
-    endpoints = [e for e in service.endpoints if _is_ip(e)] if per_endpoint else []
+    endpoints = [e for e in service.endpoints if is_ip(e)] if per_endpoint else []
     host = service.hostname
     names = (host, *(a.hostname for a in service.aliases))
     rows: list[tuple[Any, ...]] = []
@@ -2212,14 +2195,6 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _endpoint_ips(core: _Core) -> frozenset[str]:
     """Endpoints of the scope's catch-all services that may get per-endpoint listeners (L5)."""
     found = core.endpoint_ips
@@ -2262,13 +2237,8 @@ def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
         shared_key = (_signature(core), key)
         listeners = shared.get(shared_key)
         if listeners is None:
-            enabled = gc.isenabled()
-            gc.disable()
-            try:
+            with gc_paused():
                 listeners = _build_listeners(scope, capture_none, unprivileged, own_ip)
-            finally:
-                if enabled:
-                    gc.enable()
             shared[shared_key] = listeners
         cache[key] = listeners
     return listeners
@@ -2337,7 +2307,7 @@ def _build_listeners(
 
 
 @attrs.frozen(kw_only=True)
-class OutboundRoute(_Result):
+class OutboundRoute(Result):
     """One HTTP route configuration (RDS) of the outbound listeners (§5.12).
 
     ``name`` is ``"P"`` for port P, or the bind of a unix-socket listener; ``egress_index``
@@ -2392,7 +2362,7 @@ def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class InboundListener(_Result):
+class InboundListener(Result):
     """One inbound port of the workload (§6): where it listens and where traffic goes."""
 
     port: int
@@ -2507,7 +2477,7 @@ def inbound_listeners(scope: SidecarScope) -> tuple[InboundListener, ...]:
 
 
 @attrs.frozen(kw_only=True)
-class HostExplanation(_Result):
+class HostExplanation(Result):
     """Why a hostname is, or is not, reachable from a scope, step by step."""
 
     hostname: str
