@@ -512,6 +512,74 @@ def test_sm0006_not_reported_when_the_service_is_exported_to_the_namespace() -> 
     assert analyze(mesh) == ()
 
 
+# =========================================================================== root default elsewhere
+
+
+def pod(name: str, namespace: str, app: str) -> str:
+    """A Pod document labelled ``app``."""
+    return (
+        "---\napiVersion: v1\nkind: Pod\n"
+        f"metadata: {{name: {name}, namespace: {namespace}, labels: {{app: {app}}}}}\nspec: {{}}\n"
+    )
+
+
+ROOT_DEFAULT = sidecar(
+    "default",
+    "istio-system",
+    "  egress:\n  - hosts: ['./*', './cart.shop.svc.cluster.local', "
+    "'prod/ratings.prod.svc.cluster.local']\n",
+)
+
+
+def covered(diagnostics: list[Diagnostic]) -> list[tuple[str, str]]:
+    """(namespace evaluated in, path) of findings on the root default in other namespaces."""
+    pairs = []
+    for diagnostic in diagnostics:
+        match = re.match(r"in namespace (\S+): ", diagnostic.message)
+        if match:
+            pairs.append((match.group(1), diagnostic.path))
+    return pairs
+
+
+def test_root_default_is_checked_in_each_namespace_it_covers() -> None:
+    mesh, text = build(
+        SERVICES,
+        PRIVATE_RATINGS.replace('exportTo: "."', 'exportTo: ".,shop"'),
+        pod("web-1", "web", "web"),
+        pod("web-2", "web", "web"),
+        ROOT_DEFAULT,
+    )
+    sm0001 = found(mesh, "SM0001")
+    assert all(d.resource is not None and d.resource.name == "default" for d in sm0001)
+    assert all(d.resource is not None and d.resource.namespace == "istio-system" for d in sm0001)
+    # shop imports both '.' entries; web (no Sidecar of its own) imports neither, once each.
+    assert covered(sm0001) == [
+        ("web", "spec.egress[0].hosts[0]"),
+        ("web", "spec.egress[0].hosts[1]"),
+    ]
+    first = next(d for d in sm0001 if d.message.startswith("in namespace web: './*'"))
+    assert first.line == line_of(text, "./cart.shop")
+    assert "imports nothing in web" in first.message
+    # ratings is exported to shop, not to web (nor to the root namespace itself).
+    sm0006 = found(mesh, "SM0006")
+    assert covered(sm0006) == [("web", "spec.egress[0].hosts[2]")]
+    assert "hides it from web" in sm0006[-1].message
+    assert [d.message.startswith("in namespace") for d in sm0006] == [False, True]
+    assert analyze(mesh) == analyze(mesh)
+
+
+def test_root_default_not_checked_where_a_namespace_sidecar_selects_the_workloads() -> None:
+    own = sidecar("own", "own", "  workloadSelector:\n    labels: {app: own}\n")
+    shop = sidecar("default", "shop", "  egress:\n  - hosts: ['./*']\n")
+    mesh, _ = build(SERVICES, pod("own-1", "own", "own"), own, shop, ROOT_DEFAULT)
+    assert covered(list(analyze(mesh))) == []
+    # A pod its namespace's selector Sidecar misses falls to the root default (3.4 step 2).
+    mesh, _ = build(
+        SERVICES, pod("own-1", "own", "own"), pod("x-1", "own", "x"), own, shop, ROOT_DEFAULT
+    )
+    assert {namespace for namespace, _ in covered(list(analyze(mesh)))} == {"own"}
+
+
 # =========================================================================== the whole run
 
 

@@ -167,12 +167,15 @@ def analyze(mesh: Mesh) -> tuple[Diagnostic, ...]:
     IST0101 and IST0110 match selectors against Pods only (as istioctl does; WorkloadEntries
     and controller templates are ignored); workloads given to the mesh directly, without a
     source resource, count as pods. The ``SM`` checks evaluate each Sidecar in its own
-    namespace, with the scope the resolver computes for it (§3.9).
+    namespace, with the scope the resolver computes for it (§3.9); SM0001 and SM0004 to SM0006
+    also evaluate the root default Sidecar (§3.3) as if it lived in each other namespace whose
+    workloads the resolver gives it (§3.4 step 2, §3.8), with messages naming that namespace.
     """
     run = _Analysis(mesh)
     run.selectors()
     for sidecar in mesh.sidecars:
         run.sidecar(sidecar)
+    run.root_default()
     return tuple(sorted(run.found, key=_sort_key))
 
 
@@ -405,27 +408,69 @@ class _Analysis:
             )
         if not spec.egress:
             return  # the implicit */* listener: nothing of SM0001, SM0004..SM0006 can fire
+        self._egress_checks(sidecar, namespace, "")
+
+    def root_default(self) -> None:
+        """SM0001, SM0004..SM0006 of the root default in each other namespace it covers (§3.8).
+
+        The namespaces are those with a workload the resolver's selection gives the root
+        default (§3.4 step 2): none of their own Sidecars selects it.
+        """
+        mesh = self.mesh
+        root = mesh.root_default_sidecar
+        if root is None or not root.spec.egress:
+            return
+        home = root.namespace or "default"
+        covered: set[str] = set()
+        for workload in mesh.workloads:
+            namespace = workload.namespace
+            if namespace == home or namespace in covered:
+                continue
+            chosen, origin = resolver._select(mesh, workload)  # noqa: SLF001
+            if chosen is root and origin is SelectionOrigin.ROOT_DEFAULT:
+                covered.add(namespace)
+        for namespace in sorted(covered):
+            self._egress_checks(root, namespace, f"in namespace {namespace}: ")
+
+    def _egress_checks(self, sidecar: Resource[Sidecar], namespace: str, where: str) -> None:
+        """SM0001, SM0004..SM0006 of ``sidecar`` applied in ``namespace``.
+
+        ``where`` prefixes every message ("in namespace N: " for the root default elsewhere).
+        """
+        reported = len(self.found)
         scope = self._scope(sidecar, namespace)
         for egress in scope.egress:
-            self._hosts(sidecar, namespace, egress)
-            self._virtual_services(sidecar, namespace, egress)
-        self._ported(sidecar, scope)
+            self._hosts(sidecar, namespace, egress, where)
+            self._virtual_services(sidecar, namespace, egress, where)
+        self._ported(sidecar, scope, where)
+        if where:  # once per (check, namespace, path)
+            seen: set[tuple[str, str]] = set()
+            kept = self.found[:reported]
+            for diagnostic in self.found[reported:]:
+                key = (diagnostic.code, diagnostic.path)
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(diagnostic)
+            self.found = kept
 
     def _scope(self, sidecar: Resource[Sidecar], namespace: str) -> SidecarScope:
         """The resolver's scope of ``sidecar`` applied in ``namespace`` (cached there, §3.9)."""
         core = resolver._core(self.mesh, sidecar, namespace, gateway=False)  # noqa: SLF001
         labels = _selector_labels(sidecar)
         workload = Workload(namespace=namespace, labels=labels, name=f"<{sidecar.name}>")
-        origin = (
-            SelectionOrigin.WORKLOAD_SELECTOR
-            if sidecar.spec.workload_selector is not None
-            else SelectionOrigin.NAMESPACE_DEFAULT
-        )
+        if sidecar.spec.workload_selector is not None:
+            origin = SelectionOrigin.WORKLOAD_SELECTOR
+        elif sidecar is self.mesh.root_default_sidecar:
+            origin = SelectionOrigin.ROOT_DEFAULT
+        else:
+            origin = SelectionOrigin.NAMESPACE_DEFAULT
         return SidecarScope(workload=workload, sidecar=sidecar, origin=origin, core=core)
 
     # ------------------------------------------------------------------ SM0001, SM0006
 
-    def _hosts(self, sidecar: Resource[Sidecar], namespace: str, egress: EgressScope) -> None:
+    def _hosts(
+        self, sidecar: Resource[Sidecar], namespace: str, egress: EgressScope, where: str
+    ) -> None:
         mesh = self.mesh
         by_namespace: dict[str, list[MeshService]] = {}
         for service in egress.services:
@@ -453,7 +498,7 @@ class _Analysis:
                         "SM0006",
                         sidecar,
                         path,
-                        f"{text!r} asks for {dns} in {key}, which exists, but its exportTo "
+                        f"{where}{text!r} asks for {dns} in {key}, which exists, but its exportTo "
                         f"({export}) hides it from {namespace} (4.2); add {namespace} to its "
                         "exportTo or drop the entry",
                     )
@@ -462,7 +507,8 @@ class _Analysis:
                 "SM0001",
                 sidecar,
                 path,
-                f"{text!r} imports nothing in {namespace}: {self._why_nothing(key, dns, egress)}",
+                f"{where}{text!r} imports nothing in {namespace}: "
+                f"{self._why_nothing(key, dns, egress)}",
             )
 
     def _why_nothing(self, key: str, dns: str, egress: EgressScope) -> str:
@@ -500,7 +546,7 @@ class _Analysis:
         return self._vs_by_host
 
     def _virtual_services(
-        self, sidecar: Resource[Sidecar], namespace: str, egress: EgressScope
+        self, sidecar: Resource[Sidecar], namespace: str, egress: EgressScope, where: str
     ) -> None:
         hosts = egress.listener.hosts
         if any(_imports_everything(text) for text in hosts):
@@ -536,15 +582,16 @@ class _Analysis:
             "SM0005",
             sidecar,
             f"spec.egress[{egress.index}].hosts",
-            f"egress[{egress.index}] imports {len(missed)} host(s) but not the VirtualServices "
-            f"routing them, so they get default routing: {_listed(described)}. VirtualServices "
+            f"{where}egress[{egress.index}] imports {len(missed)} host(s) but not the "
+            "VirtualServices routing them, so they get default routing: "
+            f"{_listed(described)}. VirtualServices "
             "are imported by their own namespace (5.6, E4): add entries such as "
             f"'{routes[0].namespace}/{hostname}' (or '{routes[0].namespace}/*') to the hosts",
         )
 
     # ------------------------------------------------------------------ SM0004
 
-    def _ported(self, sidecar: Resource[Sidecar], scope: SidecarScope) -> None:
+    def _ported(self, sidecar: Resource[Sidecar], scope: SidecarScope, where: str) -> None:
         egress = scope.egress
         catch_all = [e for e in egress if e.listener.port is None]
         ported = [
@@ -579,7 +626,7 @@ class _Analysis:
                 "SM0004",
                 sidecar,
                 f"spec.egress[{owner.index}].port",
-                f"egress[{owner.index}] owns port {number}, so {len(names)} host(s) the "
+                f"{where}egress[{owner.index}] owns port {number}, so {len(names)} host(s) the "
                 f"catch-all {sources} imports on that port get no listener or route there "
                 f"(MSP1, MSP2): {_listed(names)}; add them to egress[{owner.index}].hosts or "
                 "move the port",
