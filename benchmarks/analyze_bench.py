@@ -16,11 +16,8 @@ Run it alone with ``python benchmarks/analyze_bench.py [--quick]``, or through
 
 from __future__ import annotations
 
-import gc
-import importlib.util
+import functools
 import sys
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import standalone
@@ -40,42 +37,14 @@ from sidecar_model.resources import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from types import ModuleType
+    from collections.abc import Iterator
 
     from sidecar_model.mesh import MeshService, Workload
 
-__all__ = ["TARGET", "measurements", "mesh_text"]
+__all__ = ["measurements", "mesh_text"]
 
-ROOT: Final = Path(__file__).resolve().parent.parent
-#: The acceptance mesh of issue 6 (issue 4's mesh; its 50,000 workloads become Pods).
-TARGET: Final = {
-    "namespaces": 500,
-    "services": 20_000,
-    "service_entries": 2_000,
-    "sidecars": 2_000,
-    "workloads": 50_000,
-    "scan_share": 0.005,
-}
 RATIO_TARGET: Final = 1.5
 NETWORKING: Final = "networking.istio.io/v1"
-
-#: (label, ratio, target or None, detail), as benchmarks/run.py's Measurement takes them.
-Row = tuple[str, float, "float | None", str]
-
-
-def _load_meshgen() -> ModuleType:
-    # tests/ is not a package on sys.path; load the generator by file, as resolve_bench does.
-    name = "meshgen"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / f"{name}.py")
-    assert spec is not None  # noqa: S101 - the file is part of this repository
-    assert spec.loader is not None  # noqa: S101
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _maps(**maps: dict[str, str]) -> dict[str, Any]:
@@ -149,24 +118,13 @@ def _pod(workload: Workload) -> Resource[Any]:
 
 def mesh_text(seed: int, knobs: dict[str, Any]) -> tuple[str, Any]:
     """The generated mesh as one YAML stream of Kubernetes objects, and its MeshConfig."""
-    inputs = _load_meshgen().generate_inputs(seed, **knobs)
+    inputs = standalone.test_module("meshgen").generate_inputs(seed, **knobs)
     resources = [
         *inputs.resources,
         *(_service(s) for s in inputs.services),
         *(_pod(w) for w in inputs.workloads),
     ]
     return dumps(resources), inputs.config
-
-
-def _cpu(call: Callable[..., Any], *args: Any) -> tuple[float, Any]:  # noqa: ANN401
-    gc.collect()
-    gc.freeze()  # what exists before the run is never rescanned
-    try:
-        start = time.process_time()
-        result = call(*args)
-        return time.process_time() - start, result
-    finally:
-        gc.unfreeze()
 
 
 def _load(text: str, config: Any) -> Mesh:  # noqa: ANN401 - a MeshConfig
@@ -178,18 +136,17 @@ def _ratio(text: str, config: Any, repeats: int) -> tuple[float, float, int]:  #
     loads_seconds, analyze_seconds = [], []
     findings = 0
     for _ in range(repeats):
-        seconds, mesh = _cpu(_load, text, config)
+        seconds, _wall, mesh = standalone.cpu_seconds(lambda: _load(text, config))
         loads_seconds.append(seconds)
-        seconds, found = _cpu(analyze, mesh)
+        seconds, _wall, found = standalone.cpu_seconds(functools.partial(analyze, mesh))
         analyze_seconds.append(seconds)
         findings = len(found)
     return min(loads_seconds), min(analyze_seconds), findings
 
 
-def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[Row]:
+def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[standalone.Row]:
     """The group's rows: analyze / load with every workload as a Pod, and with few Pods."""
-    scale = 0.1 if quick else 1.0
-    target = {k: (v if k == "scan_share" else max(1, int(v * scale))) for k, v in TARGET.items()}
+    _scale, target = standalone.target_mesh(quick=quick)
     repeats = 3 if quick else 2
     for label, knobs in (
         ("every workload a Pod", target),

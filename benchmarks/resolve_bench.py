@@ -21,14 +21,11 @@ less than wall-clock time.
 
 from __future__ import annotations
 
-import gc
-import importlib.util
 import math
 import random
 import resource
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import standalone
@@ -41,40 +38,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from types import ModuleType
 
-__all__ = ["TARGET", "measurements", "resolve_everything"]
+__all__ = ["measurements", "resolve_everything"]
 
-ROOT: Final = Path(__file__).resolve().parent.parent
-#: The acceptance mesh of issue 4.
-TARGET: Final = {
-    "namespaces": 500,
-    "services": 20_000,
-    "service_entries": 2_000,
-    "sidecars": 2_000,
-    "workloads": 50_000,
-    "scan_share": 0.005,
-}
 BUDGET_SECONDS: Final = 2.0
 SPEEDUP_TARGET: Final = 8.0
 EXPONENT_TARGET: Final = 1.1
 #: Distinct scopes and workloads on which the (slow) reference is actually run.
 REFERENCE_SCOPES: Final = 40
 REFERENCE_WORKLOADS: Final = 200
-
-#: (label, ratio, target or None, detail), as benchmarks/run.py's Measurement takes them.
-Row = tuple[str, float, "float | None", str]
-
-
-def _load(name: str) -> ModuleType:
-    # tests/ is not a package on sys.path; load the generator and reference by file.
-    if str(ROOT / "src") not in sys.path:
-        sys.path.insert(0, str(ROOT / "src"))
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / f"{name}.py")
-    assert spec is not None  # noqa: S101 - the file is part of this repository
-    assert spec.loader is not None  # noqa: S101
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def resolve_everything(inputs: Any) -> tuple[Mesh, int]:  # noqa: ANN401 - meshgen.Inputs
@@ -97,26 +68,14 @@ def resolve_everything(inputs: Any) -> tuple[Mesh, int]:  # noqa: ANN401 - meshg
     return mesh, total
 
 
-def _cpu(call: Any) -> tuple[float, Any]:  # noqa: ANN401 - any zero-argument call
-    gc.collect()
-    gc.freeze()  # what exists before the run is never rescanned (issue 4's measured fact)
-    try:
-        start = time.process_time()
-        wall = time.perf_counter()
-        result = call()
-        _WALL.append(time.perf_counter() - wall)
-        return time.process_time() - start, result
-    finally:
-        gc.unfreeze()
-
-
 #: Wall-clock seconds of each timed run, for the report (CPU seconds are the measure).
 _WALL: list[float] = []
 
 
 def _timed_run(meshgen: ModuleType, seed: int, knobs: dict[str, Any]) -> tuple[float, Mesh]:
     inputs = meshgen.generate_inputs(seed, **knobs)
-    seconds, (mesh, _) = _cpu(lambda: resolve_everything(inputs))
+    seconds, wall, (mesh, _) = standalone.cpu_seconds(lambda: resolve_everything(inputs))
+    _WALL.append(wall)
     return seconds, mesh
 
 
@@ -151,12 +110,15 @@ def _exponent(points: list[tuple[float, float]]) -> float:
     )
 
 
-def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[Row]:
+def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[standalone.Row]:
     """The group's rows: budget, speed-up over the reference, growth exponents, memory."""
-    meshgen = _load("meshgen")
-    reference = _load("resolver_reference")
+    meshgen = standalone.test_module("meshgen")
+    reference = standalone.test_module("resolver_reference")
     scale = 0.1 if quick else 1.0
-    target = {k: (v if k == "scan_share" else max(1, int(v * scale))) for k, v in TARGET.items()}
+    target = {
+        k: (v if k == "scan_share" else max(1, int(v * scale)))
+        for k, v in standalone.TARGET.items()
+    }
     size = ", ".join(f"{k}={v}" for k, v in target.items())
     seconds, mesh = _timed_run(meshgen, seed, target)
     budget = BUDGET_SECONDS * scale
