@@ -368,26 +368,19 @@ def _validate(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple
             warnings.extend(result.warnings)
         else:
             errors.extend(_export_to_diagnostics(resource))
-    code = _findings(errors, warnings, args)
-    if args.format == "json":
-        data = {
-            "ok": not errors,
-            "sidecars": sidecars,
-            "objects": len(resources),
-            "errors": [d.to_dict() for d in errors],
-            "warnings": [d.to_dict() for d in warnings],
-        }
-        return _json(data), code
     ordered = sorted(
         [*errors, *warnings],
         key=lambda d: (d.source or "", d.line or 0, d.column or 0, d.severity is Severity.WARNING),
     )
-    lines = [_diagnostic_text(d, style) for d in ordered]
-    lines.append(
-        f"{_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')} in "
-        f"{_plural(sidecars, 'Sidecar')} ({_plural(len(resources), 'object')} read)"
+    return _findings_report(
+        args,
+        style,
+        errors,
+        warnings,
+        ordered,
+        counts={"sidecars": sidecars, "objects": len(resources)},
+        scope=f"{_plural(sidecars, 'Sidecar')} ({_plural(len(resources), 'object')} read)",
     )
-    return "\n".join(lines) + "\n", code
 
 
 def _analyze(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
@@ -402,19 +395,43 @@ def _analyze(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[
     reader.progress.clear()
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is not Severity.ERROR]
+    return _findings_report(
+        args,
+        style,
+        errors,
+        warnings,
+        diagnostics,
+        counts={},
+        scope=_plural(len(mesh.sidecars), "Sidecar"),
+    )
+
+
+def _findings_report(  # noqa: PLR0913 - one report shape for validate and analyze
+    args: argparse.Namespace,
+    style: _Style,
+    errors: Sequence[Diagnostic],
+    warnings: Sequence[Diagnostic],
+    ordered: Sequence[Diagnostic],
+    *,
+    counts: dict[str, int],
+    scope: str,
+) -> tuple[str, int]:
+    """The output and exit code of a command that reports diagnostics.
+
+    JSON: ``ok``, any ``counts``, then the errors and warnings. Text: one line per
+    diagnostic in ``ordered``, then "N errors, M warnings in <scope>".
+    """
     code = _findings(errors, warnings, args)
     if args.format == "json":
         data = {
             "ok": not errors,
+            **counts,
             "errors": [d.to_dict() for d in errors],
             "warnings": [d.to_dict() for d in warnings],
         }
         return _json(data), code
-    lines = [_diagnostic_text(d, style) for d in diagnostics]
-    lines.append(
-        f"{_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')} in "
-        f"{_plural(len(mesh.sidecars), 'Sidecar')}"
-    )
+    lines = [_diagnostic_text(d, style) for d in ordered]
+    lines.append(f"{_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')} in {scope}")
     return "\n".join(lines) + "\n", code
 
 

@@ -255,26 +255,21 @@ class _Report:
         self.warnings: list[Diagnostic] = []
 
     def error(self, code: str, path: str, message: str, excerpt: str | None = None) -> None:
-        self.errors.append(
-            Diagnostic(
-                code=code,
-                severity=Severity.ERROR,
-                path=path,
-                message=message,
-                resource=self.resource,
-                excerpt=excerpt,
-            )
-        )
+        self.errors.append(self._diagnostic(Severity.ERROR, code, path, message, excerpt))
 
     def warning(self, code: str, path: str, message: str) -> None:
-        self.warnings.append(
-            Diagnostic(
-                code=code,
-                severity=Severity.WARNING,
-                path=path,
-                message=message,
-                resource=self.resource,
-            )
+        self.warnings.append(self._diagnostic(Severity.WARNING, code, path, message, None))
+
+    def _diagnostic(
+        self, severity: Severity, code: str, path: str, message: str, excerpt: str | None
+    ) -> Diagnostic:
+        return Diagnostic(
+            code=code,
+            severity=severity,
+            path=path,
+            message=message,
+            resource=self.resource,
+            excerpt=excerpt,
         )
 
 
