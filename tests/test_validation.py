@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
+import sidecar_model
 from sidecar_model import (
     IstioEgressListener,
     ManifestError,
@@ -19,18 +23,18 @@ from sidecar_model import (
     load,
     loads,
 )
-from sidecar_model._rules import Enforcement, render_markdown
-from sidecar_model._rules import main as rules_main
 from sidecar_model.errors import ValidationError
 from sidecar_model.validation import (
     RULES,
     Diagnostic,
+    Enforcement,
     Rule,
     Severity,
     ValidationResult,
     check_export_to,
     validate,
 )
+from sidecar_model.validation._registry import FAMILIES
 
 if TYPE_CHECKING:
     from sidecar_model import Resource
@@ -115,11 +119,30 @@ def test_registry_covers_every_rule_in_order() -> None:
             assert rule.expect == (), rule.code
 
 
-def test_rules_page_matches_the_registry() -> None:
-    page = (DOCS / "rules.md").read_text(encoding="utf-8")
-    assert page == render_markdown(), (
-        "docs/rules.md is stale: run `python -m sidecar_model._rules docs/rules.md`"
+def _rules_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the docs tool that renders the rule reference from the registry."""
+    return subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(DOCS / "_ext" / "rules.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(sidecar_model.__file__).parent.parent)},
     )
+
+
+def test_rules_page_matches_the_registry() -> None:
+    done = _rules_tool("--check", str(DOCS / "rules.md"))
+    assert done.returncode == 0, done.stderr
+
+
+def test_rule_families_cover_every_rule_once_in_order() -> None:
+    assert [code for _, codes in FAMILIES for code in codes] == list(RULES)
+
+
+def test_every_rule_has_its_anchor_on_the_rules_page() -> None:
+    page = (DOCS / "rules.md").read_text(encoding="utf-8")
+    for code in RULES:
+        assert f"\n({code.lower()})=\n### {code}: " in page, code
 
 
 def test_diagnostic_links_to_its_rule() -> None:
@@ -209,12 +232,17 @@ def test_clean_result() -> None:
     assert result._repr_html_() == "<p>valid: no errors or warnings</p>"
 
 
-def test_rules_page_can_be_regenerated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rules_page_can_be_regenerated(tmp_path: Path) -> None:
     target = tmp_path / "rules.md"
-    assert rules_main([str(target)]) == 0
-    assert target.read_text(encoding="utf-8") == render_markdown()
-    assert rules_main([]) == 0
-    assert capsys.readouterr().out == render_markdown()
+    assert _rules_tool(str(target)).returncode == 0
+    page = (DOCS / "rules.md").read_text(encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == page
+    printed = _rules_tool()
+    assert (printed.returncode, printed.stdout) == (0, page)
+    target.write_text(page.replace("### V23: ", "### V23 "), encoding="utf-8")
+    stale = _rules_tool("--check", str(target))
+    assert stale.returncode == 1
+    assert "is stale" in stale.stderr
 
 
 def test_raise_for_errors() -> None:

@@ -1,82 +1,19 @@
-"""The registry of validation rules, and ``docs/rules.md``, which is generated from it.
+"""Every validation rule as data: V1-V41 for Sidecars, X1-X5 for ``exportTo`` lists.
 
-Each :class:`Rule` is one numbered rule of ``istio-sidecar-semantics.md`` (V1-V41 for
-Sidecars, X1-X5 for ``exportTo`` lists): its diagnostic code, severity, where it is enforced,
-what it checks, and an invalid and a fixed example. The test suite loads every example and
-checks that it yields exactly the codes listed in :attr:`Rule.expect`, and that the fixed one
-is clean; it also checks that ``docs/rules.md`` is what :func:`render_markdown` writes.
-
-Regenerate the page after changing a rule::
-
-    python -m sidecar_model._rules docs/rules.md
+Each entry says what the rule checks, where it is enforced, which Istio function it follows,
+and gives a manifest that breaks it and the same manifest fixed. The test suite loads every
+example and checks that it yields exactly the codes in :attr:`Rule.expect` and that the fixed
+one is clean. The rule reference of the documentation is rendered from this table (by
+``docs/_ext/rules.py``), and a test keeps the page and the table in step.
 """
 
 from __future__ import annotations
 
-import enum
-import sys
-import textwrap
 from typing import Final
 
-import attrs
-
 from sidecar_model._collections import FrozenDict
-
-__all__ = ["RULES", "Enforcement", "Rule", "Severity", "render_markdown"]
-
-
-class Severity(enum.Enum):
-    """How bad a finding is."""
-
-    #: The API server would reject the object.
-    ERROR = "error"
-    #: The object is accepted, and ``kubectl`` prints the warning.
-    WARNING = "warning"
-
-
-class Enforcement(enum.Enum):
-    """Where a rule is enforced."""
-
-    #: :func:`~sidecar_model.validate` reports it.
-    VALIDATE = "validate()"
-    #: Loading refuses the manifest: :class:`~sidecar_model.ManifestError`.
-    LOAD = "loading"
-    #: Partly loading (types, enums, ranges), partly :func:`~sidecar_model.validate`.
-    LOAD_AND_VALIDATE = "loading and validate()"
-    #: A step of Istio's control flow (an early return); it has no diagnostic of its own.
-    FLOW = "validate() (control flow)"
-    #: Istio does not check it; listed so that nobody expects a diagnostic.
-    NOT_CHECKED = "not checked"
-    #: :func:`~sidecar_model.validation.check_export_to`, for the kinds that have exportTo.
-    EXPORT_TO = "check_export_to()"
-
-
-def _yaml(text: str) -> str:
-    return textwrap.dedent(text).strip("\n") + "\n"
-
-
-@attrs.frozen(kw_only=True)
-class Rule:
-    """One validation rule: its code, what it checks, and examples."""
-
-    #: The rule number, which is also the code of its diagnostics (``V23``).
-    code: str
-    #: A short name.
-    title: str
-    #: The severities its diagnostics have; empty when it has none of its own.
-    severities: tuple[Severity, ...]
-    enforcement: Enforcement
-    #: What it checks, in Markdown.
-    checks: str
-    #: The upstream function that implements it.
-    istio: str
-    #: A manifest fragment (below ``kind:``) that breaks the rule ...
-    invalid: str = attrs.field(converter=_yaml)
-    #: ... and the same fragment, fixed: it validates with no finding at all.
-    fixed: str = attrs.field(converter=_yaml)
-    #: The codes :attr:`invalid` yields, errors then warnings, in order (empty for LOAD rules).
-    expect: tuple[str, ...]
-
+from sidecar_model.validation._rule import Enforcement, Rule
+from sidecar_model.validation.diagnostics import Severity
 
 _E: Final = (Severity.ERROR,)
 _W: Final = (Severity.WARNING,)
@@ -1277,75 +1214,17 @@ _RULE_LIST: Final = (
     ),
 )
 
-#: Every rule by code, in the spec's order: V1-V41, then X1-X5.
+#: Every rule by code, in Istio's order: V1-V41, then X1-X5.
 RULES: Final[FrozenDict[str, Rule]] = FrozenDict((rule.code, rule) for rule in _RULE_LIST)
 
-
-# --------------------------------------------------------------------------- docs/rules.md
-
-_HEADER: Final = """\
-# Validation rules
-
-<!-- Generated from sidecar_model/_rules.py by `python -m sidecar_model._rules docs/rules.md`;
-edit the registry, not this page. A test fails when the two disagree. -->
-
-Every finding of {func}`sidecar_model.validate` has a `code`: the number of the rule in
-Istio's Sidecar semantics (V1-V41), or X1-X5 for the `exportTo` checks of
-{func}`sidecar_model.validation.check_export_to`. Rules run in Istio's order; V1-V4, V7 and V9
-stop validation early. "Enforced by *loading*" means {func}`sidecar_model.loads` already
-refuses the manifest with a {class}`~sidecar_model.ManifestError`, so `validate()` never sees
-it. The examples below are checked by the test suite.
-
-| code | rule | severity | enforced by |
-|---|---|---|---|
-"""
-
-
-def _severity_text(rule: Rule) -> str:
-    return ", ".join(severity.value for severity in rule.severities) or "none of its own"
-
-
-def _example_labels(rule: Rule) -> tuple[str, str]:
-    if rule.enforcement is Enforcement.NOT_CHECKED:
-        return "Accepted, though it does not do what it seems to", "Clearer"
-    if rule.enforcement is Enforcement.FLOW:
-        codes = ", ".join(rule.expect)
-        return f"Rejected (reported as {codes})", "Fixed"
-    return "Invalid", "Fixed"
-
-
-def render_markdown() -> str:
-    """The text of ``docs/rules.md``."""
-    lines = [_HEADER]
-    lines.extend(
-        f"| [{rule.code}](#{rule.code.lower()}) | {rule.title} | {_severity_text(rule)} | "
-        f"{rule.enforcement.value} |\n"
-        for rule in RULES.values()
-    )
-    for rule in RULES.values():
-        invalid_label, fixed_label = _example_labels(rule)
-        lines.append(
-            f"\n## {rule.code}\n\n"
-            f"**{rule.title}** · severity: {_severity_text(rule)} · "
-            f"enforced by: {rule.enforcement.value} · Istio: `{rule.istio}`\n\n"
-            f"{rule.checks}\n\n"
-            f"{invalid_label}:\n\n```yaml\n{rule.invalid}```\n\n"
-            f"{fixed_label}:\n\n```yaml\n{rule.fixed}```\n"
-        )
-    return "".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write ``docs/rules.md`` (the path given, or standard output)."""
-    args = sys.argv[1:] if argv is None else argv
-    text = render_markdown()
-    if args:
-        with open(args[0], "w", encoding="utf-8", newline="\n") as stream:  # noqa: PTH123
-            stream.write(text)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+#: The rules by family, in order: the sections of the rule reference.
+FAMILIES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("Metadata and workload selector", tuple(f"V{n}" for n in range(1, 10))),
+    ("Ingress listeners", tuple(f"V{n}" for n in range(10, 19))),
+    ("Egress listeners", tuple(f"V{n}" for n in range(19, 25))),
+    ("Server TLS", tuple(f"V{n}" for n in range(25, 34))),
+    ("Connection pools", tuple(f"V{n}" for n in range(34, 38))),
+    ("Outbound traffic policy", ("V38", "V39")),
+    ("What Istio does not check, and the CRD schema", ("V40", "V41")),
+    ("exportTo lists", tuple(f"X{n}" for n in range(1, 6))),
+)
