@@ -4,6 +4,7 @@ The names below are the library's public API; see the documentation for a tour.
 """
 
 from sidecar_model import resolver
+from sidecar_model._hypothesis import register_if_hypothesis_is_loaded as _register_strategies
 from sidecar_model.analysis import analyze, diff
 from sidecar_model.codec import converter, dump, dumps, load, loads, structure, unstructure
 from sidecar_model.errors import ManifestError, SidecarModelError, ValidationError
@@ -43,6 +44,9 @@ from sidecar_model.model import (
 )
 from sidecar_model.resources import ObjectMeta, Resource
 from sidecar_model.validation import Diagnostic, Severity, ValidationResult, validate
+
+# st.from_type(Sidecar) and friends, when Hypothesis was imported before the library.
+_register_strategies()
 
 __all__ = [
     "CaptureMode",

@@ -9,13 +9,9 @@ from hypothesis import strategies as st
 import sidecar_model as sm
 from sidecar_model import hosts
 from sidecar_model import strategies as sms
-from sidecar_model._hypothesis import _hypothesis_setup_hook
 from sidecar_model.mesh import Mesh
 
 pytestmark = pytest.mark.property
-
-# What the entry point does when the package is installed; harmless to repeat.
-_hypothesis_setup_hook()
 
 
 @given(sms.dns_labels())
