@@ -32,7 +32,7 @@ from sidecar_model.model import (
 )
 from sidecar_model.resources import Resource
 from sidecar_model.strategies._sidecars import object_metas
-from sidecar_model.strategies._values import _HOST_POOL, _MAX_INT32, _NETWORKING_API_VERSIONS
+from sidecar_model.strategies._values import HOST_POOL, MAX_INT32, NETWORKING_API_VERSIONS
 
 if TYPE_CHECKING:
     import enum
@@ -66,7 +66,7 @@ def _arbitrary_sidecars() -> st.SearchStrategy[Sidecar]:
     text = _arbitrary_text()
     some_text = st.none() | text
     uint32 = st.none() | st.integers(0, 2**32 - 1)
-    int32 = st.none() | st.integers(-(2**31), _MAX_INT32)
+    int32 = st.none() | st.integers(-(2**31), MAX_INT32)
     some_duration = st.none() | st.builds(Duration, nanoseconds=st.integers(-(10**15), 10**15))
     some_bool = st.none() | st.booleans()
     strings = _tuples(text)
@@ -135,7 +135,7 @@ def _arbitrary_sidecars() -> st.SearchStrategy[Sidecar]:
         port=st.none() | port,
         bind=some_text,
         capture_mode=capture,
-        hosts=_tuples(st.sampled_from(_HOST_POOL).map("./".__add__) | text, max_size=4),
+        hosts=_tuples(st.sampled_from(HOST_POOL).map("./".__add__) | text, max_size=4),
     )
     proxy = st.builds(
         Destination,
@@ -163,7 +163,7 @@ def arbitrary_resources() -> st.SearchStrategy[Resource[Sidecar]]:
     """Sidecar resources around :func:`arbitrary_sidecars`, with :func:`object_metas`."""
     return st.builds(
         Resource,
-        api_version=st.sampled_from(_NETWORKING_API_VERSIONS),
+        api_version=st.sampled_from(NETWORKING_API_VERSIONS),
         kind=st.just("Sidecar"),
         metadata=object_metas(),
         spec=arbitrary_sidecars(),

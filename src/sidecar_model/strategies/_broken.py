@@ -29,17 +29,17 @@ from sidecar_model.model import (
     WorkloadSelector,
 )
 from sidecar_model.resources import Resource
-from sidecar_model.strategies._listeners import _draw_sidecar, _Kit
+from sidecar_model.strategies._listeners import Kit, draw_sidecar
 from sidecar_model.strategies._values import (
-    _CIPHERS,
-    _MAX_PORT,
-    _TLS_PROTOCOLS,
-    _Draw,
-    _drawn,
-    _millis,
-    _optional,
+    CIPHERS,
+    MAX_PORT,
+    TLS_PROTOCOLS,
+    Draw,
     dns_labels,
+    drawn,
     label_maps,
+    milliseconds,
+    optional,
     port_numbers,
 )
 
@@ -67,49 +67,49 @@ class BrokenResource:
     rule: str
 
 
-def _base(draw: _Draw, kit: _Kit, own: str | None, **needs: Any) -> Sidecar:  # noqa: ANN401
-    return _draw_sidecar(draw, kit, own, **needs)
+def _base(draw: Draw, kit: Kit, own: str | None, **needs: Any) -> Sidecar:  # noqa: ANN401
+    return draw_sidecar(draw, kit, own, **needs)
 
 
 def _free_port(used: set[int | None]) -> int:
-    return next(n for n in range(80, _MAX_PORT + 1) if n not in used)
+    return next(n for n in range(80, MAX_PORT + 1) if n not in used)
 
 
 def _replace_at(items: tuple[Any, ...], index: int, item: Any) -> tuple[Any, ...]:  # noqa: ANN401
     return (*items[:index], item, *items[index + 1 :])
 
 
-def _break_selector(draw: _Draw, kit: _Kit, own: str | None, *, labels: dict[str, str]) -> Sidecar:
+def _break_selector(draw: Draw, kit: Kit, own: str | None, *, labels: dict[str, str]) -> Sidecar:
     sidecar = _base(draw, kit, own)
     return attrs.evolve(sidecar, workload_selector=WorkloadSelector(labels=labels))
 
 
-def _break_v5(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v5(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     return _break_selector(draw, kit, own, labels={"": draw(dns_labels())})
 
 
-def _break_v6(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v6(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     value = draw(st.sampled_from(("*", "web-*", "*a")))
     return _break_selector(draw, kit, own, labels={"app": value})
 
 
-def _break_v8(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v8(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     return _break_selector(draw, kit, own, labels={})
 
 
-def _break_v9(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v9(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     del own, kit
-    selector = draw(_optional(st.builds(WorkloadSelector, labels=label_maps(min_size=1))))
+    selector = draw(optional(st.builds(WorkloadSelector, labels=label_maps(min_size=1))))
     return Sidecar(workload_selector=selector)
 
 
-def _break_v41(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v41(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     return _break_selector(draw, kit, own, labels={"app": "a" * draw(st.integers(64, 80))})
 
 
 def _break_ingress(
-    draw: _Draw,
-    kit: _Kit,
+    draw: Draw,
+    kit: Kit,
     own: str | None,
     change: Callable[[IstioIngressListener], IstioIngressListener],
 ) -> Sidecar:
@@ -119,7 +119,7 @@ def _break_ingress(
     return attrs.evolve(sidecar, ingress=_replace_at(sidecar.ingress, index, listener))
 
 
-def _break_v12(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v12(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     target = draw(port_numbers())
     return _break_ingress(
         draw,
@@ -129,7 +129,7 @@ def _break_v12(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
     )
 
 
-def _break_v13(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v13(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     how = draw(st.sampled_from(("number", "bind", "name")))
     bad_bind = draw(st.sampled_from(("localhost", "unix:///var/run/app.sock", "1.2.3")))
 
@@ -143,13 +143,13 @@ def _break_v13(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
     return _break_ingress(draw, kit, own, change)
 
 
-def _break_v14(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v14(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     sidecar = _base(draw, kit, own, min_ingress=1)
     copy = draw(st.sampled_from(sidecar.ingress))
     return attrs.evolve(sidecar, ingress=(*sidecar.ingress, copy))
 
 
-def _break_v15(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v15(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     endpoint = draw(
         st.sampled_from(("localhost:8080", "127.0.0.1", "10.0.0.1:80", ":0", "unix://"))
     )
@@ -157,8 +157,8 @@ def _break_v15(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
 
 
 def _new_ingress(
-    draw: _Draw,
-    kit: _Kit,
+    draw: Draw,
+    kit: Kit,
     own: str | None,
     protocol: str,
     **fields: Any,  # noqa: ANN401
@@ -169,8 +169,8 @@ def _new_ingress(
     return attrs.evolve(sidecar, ingress=(*sidecar.ingress, listener))
 
 
-def _tls_port(draw: _Draw, kit: _Kit, own: str | None, tls: ServerTLSSettings) -> Sidecar:
-    return _new_ingress(draw, kit, own, draw(st.sampled_from(_TLS_PROTOCOLS)), tls=tls)
+def _tls_port(draw: Draw, kit: Kit, own: str | None, tls: ServerTLSSettings) -> Sidecar:
+    return _new_ingress(draw, kit, own, draw(st.sampled_from(TLS_PROTOCOLS)), tls=tls)
 
 
 _SIMPLE: Final = ServerTLSSettings(
@@ -180,82 +180,82 @@ _SIMPLE: Final = ServerTLSSettings(
 )
 
 
-def _break_v16(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v16(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     if draw(st.booleans()):
         return _new_ingress(draw, kit, own, draw(st.sampled_from(("HTTP", "TCP"))), tls=_SIMPLE)
     return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, subject_alt_names=("a.example",)))
 
 
-def _break_v17(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v17(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     pool = ConnectionPoolSettings(http=HTTPSettings(max_retries=draw(st.integers(0, 5))))
     return _new_ingress(draw, kit, own, "TCP", connection_pool=pool)
 
 
-def _break_v25(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v25(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     old = draw(st.sampled_from((TLSProtocol.TLSV1_0, TLSProtocol.TLSV1_1)))
     return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, min_protocol_version=old))
 
 
-def _break_v26(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v26(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     bad = draw(st.sampled_from(("NOT-A-CIPHER", "RC4-MD5")))
-    return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, cipher_suites=(_CIPHERS[0], bad)))
+    return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, cipher_suites=(CIPHERS[0], bad)))
 
 
-def _break_v27(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
-    suite = draw(st.sampled_from(_CIPHERS))
+def _break_v27(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
+    suite = draw(st.sampled_from(CIPHERS))
     return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, cipher_suites=(suite, suite)))
 
 
-def _break_v29(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v29(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     mode = draw(st.sampled_from((None, TLSMode.PASSTHROUGH)))
     return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, mode=mode))
 
 
-def _break_v32(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v32(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     if draw(st.booleans()):
         return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, private_key=None))
     return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, mode=TLSMode.MUTUAL))
 
 
-def _break_v33(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v33(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     return _tls_port(draw, kit, own, attrs.evolve(_SIMPLE, ca_crl="/etc/certs/crl.pem"))
 
 
-def _break_pool(draw: _Draw, kit: _Kit, own: str | None, pool: ConnectionPoolSettings) -> Sidecar:
+def _break_pool(draw: Draw, kit: Kit, own: str | None, pool: ConnectionPoolSettings) -> Sidecar:
     return attrs.evolve(_base(draw, kit, own), inbound_connection_pool=pool)
 
 
-def _break_v34(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v34(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     return _break_pool(draw, kit, own, ConnectionPoolSettings())
 
 
-def _break_v35(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v35(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     http = draw(
         st.sampled_from(
             (
                 HTTPSettings(max_retries=-1),
                 HTTPSettings(h2_upgrade_policy=H2UpgradePolicy.UPGRADE, use_client_protocol=True),
-                HTTPSettings(http2_keep_alive=ConnectionKeepalive(interval=_millis(1000))),
+                HTTPSettings(http2_keep_alive=ConnectionKeepalive(interval=milliseconds(1000))),
             )
         )
     )
     return _break_pool(draw, kit, own, ConnectionPoolSettings(http=http))
 
 
-def _break_v36(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v36(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     tcp = TCPSettings(max_connections=draw(st.integers(-(2**31), -1)))
     return _break_pool(draw, kit, own, ConnectionPoolSettings(tcp=tcp))
 
 
-def _break_v37(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v37(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     nanos = draw(st.sampled_from((500_000, 1_500_000, 1)))
     tcp = TCPSettings(connect_timeout=Duration(nanoseconds=nanos))
     return _break_pool(draw, kit, own, ConnectionPoolSettings(tcp=tcp))
 
 
 def _break_egress_list(
-    draw: _Draw,
-    kit: _Kit,
+    draw: Draw,
+    kit: Kit,
     own: str | None,
     change: Callable[[tuple[IstioEgressListener, ...]], tuple[IstioEgressListener, ...]],
     **needs: Any,  # noqa: ANN401
@@ -268,7 +268,7 @@ def _used_ports(listeners: tuple[IstioEgressListener, ...]) -> set[int | None]:
     return {li.port.number for li in listeners if li.port is not None}
 
 
-def _break_v20(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v20(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     def change(egress: tuple[IstioEgressListener, ...]) -> tuple[IstioEgressListener, ...]:
         port = Port(number=_free_port(_used_ports(egress)))
         return (*egress, IstioEgressListener(port=port, hosts=("./*",)))
@@ -276,7 +276,7 @@ def _break_v20(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
     return _break_egress_list(draw, kit, own, change, catch_all=True)
 
 
-def _break_v21(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v21(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     how = draw(st.sampled_from(("duplicate", "socket-capture", "socket-bind", "bind")))
 
     def change(egress: tuple[IstioEgressListener, ...]) -> tuple[IstioEgressListener, ...]:
@@ -299,7 +299,7 @@ def _break_v21(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
     return _break_egress_list(draw, kit, own, change, min_egress=2, catch_all=False)
 
 
-def _break_v22(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v22(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     def change(egress: tuple[IstioEgressListener, ...]) -> tuple[IstioEgressListener, ...]:
         port = Port(number=_free_port(_used_ports(egress)))
         return (IstioEgressListener(port=port, hosts=()), *egress)
@@ -308,8 +308,8 @@ def _break_v22(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
 
 
 def _break_hosts(
-    draw: _Draw,
-    kit: _Kit,
+    draw: Draw,
+    kit: Kit,
     own: str | None,
     change: Callable[[tuple[str, ...]], tuple[str, ...]],
 ) -> Sidecar:
@@ -320,7 +320,7 @@ def _break_hosts(
     return attrs.evolve(sidecar, egress=_replace_at(sidecar.egress, index, listener))
 
 
-def _break_v23(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v23(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     # No slash, or an exclusion: V24 does not look at either, so only V23 fires.
     bad = draw(
         st.sampled_from(("reviews.shop.svc", "*", "~shop/reviews", "~shop/*a.com", "~~shop/a.b"))
@@ -328,12 +328,12 @@ def _break_v23(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
     return _break_hosts(draw, kit, own, lambda hosts_: (*hosts_, bad))
 
 
-def _break_v24(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v24(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     # The first entry of a generated listener is always an import, so repeating it is V24.
     return _break_hosts(draw, kit, own, lambda hosts_: (*hosts_, hosts_[0]))
 
 
-def _break_v39(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
+def _break_v39(draw: Draw, kit: Kit, own: str | None) -> Sidecar:
     proxy = Destination(host="proxy.example.com", port=PortSelector(number=3128))
     policy = draw(
         st.sampled_from(
@@ -356,7 +356,7 @@ def _break_v39(draw: _Draw, kit: _Kit, own: str | None) -> Sidecar:
     return attrs.evolve(_base(draw, kit, own), outbound_traffic_policy=policy)
 
 
-_BREAKERS: Final[dict[str, Callable[[_Draw, _Kit, str | None], Sidecar]]] = {
+BREAKERS: Final[dict[str, Callable[[Draw, Kit, str | None], Sidecar]]] = {
     "V5": _break_v5,
     "V6": _break_v6,
     "V8": _break_v8,
@@ -389,8 +389,8 @@ _BREAKERS: Final[dict[str, Callable[[_Draw, _Kit, str | None], Sidecar]]] = {
 #: loading (V10, V11, V19, V38), are control flow (V7, V31, V40), concern the metadata
 #: (V1-V4: see :data:`BREAKABLE_RESOURCE_RULES`), or never fire alone on a Sidecar: V28 and
 #: V30 need a field or mode that V16 rejects first, and V18 reports as V34-V37.
-BREAKABLE_RULES: Final = tuple(_BREAKERS)
-_ANNOTATIONS: Final = {
+BREAKABLE_RULES: Final = tuple(BREAKERS)
+REJECTED_ANNOTATIONS: Final = {
     "V1": "istio.io/dry-run",
     "V2": "internal.istio.io/webhook-always-reject",
     "V3": "internal.istio.io/parent-namespace",
@@ -398,10 +398,10 @@ _ANNOTATIONS: Final = {
 }
 #: The rules ``resources(valid=False)`` can break: the metadata annotations V1-V4, and
 #: every rule of :data:`BREAKABLE_RULES`.
-BREAKABLE_RESOURCE_RULES: Final = (*_ANNOTATIONS, *BREAKABLE_RULES)
+BREAKABLE_RESOURCE_RULES: Final = (*REJECTED_ANNOTATIONS, *BREAKABLE_RULES)
 
 
-def _chosen(rules: Sequence[str] | None, allowed: Sequence[str]) -> list[str]:
+def chosen_rules(rules: Sequence[str] | None, allowed: Sequence[str]) -> list[str]:
     chosen = list(allowed if rules is None else rules)
     unknown = [rule for rule in chosen if rule not in allowed]
     if unknown or not chosen:
@@ -410,11 +410,11 @@ def _chosen(rules: Sequence[str] | None, allowed: Sequence[str]) -> list[str]:
     return chosen
 
 
-def _broken_sidecars(kit: _Kit, rules: Sequence[str] | None) -> st.SearchStrategy[BrokenSidecar]:
-    chosen = st.sampled_from(_chosen(rules, BREAKABLE_RULES))
-    return _drawn(_draw_broken_sidecar, kit, chosen)
+def broken_sidecars(kit: Kit, rules: Sequence[str] | None) -> st.SearchStrategy[BrokenSidecar]:
+    chosen = st.sampled_from(chosen_rules(rules, BREAKABLE_RULES))
+    return drawn(_draw_broken_sidecar, kit, chosen)
 
 
-def _draw_broken_sidecar(draw: _Draw, kit: _Kit, chosen: st.SearchStrategy[str]) -> BrokenSidecar:
+def _draw_broken_sidecar(draw: Draw, kit: Kit, chosen: st.SearchStrategy[str]) -> BrokenSidecar:
     rule = draw(chosen)
-    return BrokenSidecar(sidecar=_BREAKERS[rule](draw, kit, None), rule=rule)
+    return BrokenSidecar(sidecar=BREAKERS[rule](draw, kit, None), rule=rule)

@@ -30,39 +30,39 @@ from sidecar_model.model import (
     WorkloadSelector,
 )
 from sidecar_model.strategies._values import (
-    _CIPHERS,
-    _FQDN_POOL,
-    _HOST_POOL,
-    _IP_POOL,
-    _LABEL_KEYS,
-    _LABEL_VALUES,
-    _MAX_INT32,
-    _MODERN_TLS,
-    _NAMESPACE_POOL,
-    _PORT_NAMES,
-    _PROTOCOL_NAMES,
-    _Draw,
-    _drawn,
-    _entry,
-    _optional,
-    _rarely,
+    CIPHERS,
+    FQDN_POOL,
+    HOST_POOL,
+    IP_POOL,
+    LABEL_KEYS,
+    LABEL_VALUES,
+    MAX_INT32,
+    MODERN_TLS,
+    NAMESPACE_POOL,
+    PORT_NAMES,
+    PROTOCOL_NAMES,
+    Draw,
+    drawn,
     durations,
+    host_entry,
+    optional,
     port_numbers,
+    rarely,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-_MAYBE_DURATION: Final = _optional(durations())
-_MAYBE_COUNT: Final = _optional(st.integers(0, _MAX_INT32))
+_MAYBE_DURATION: Final = optional(durations())
+_MAYBE_COUNT: Final = optional(st.integers(0, MAX_INT32))
 _TCP_SETTINGS: Final = st.builds(
     TCPSettings,
     max_connections=_MAYBE_COUNT,
     connect_timeout=_MAYBE_DURATION,
-    tcp_keepalive=_rarely(
+    tcp_keepalive=rarely(
         st.builds(
             TcpKeepalive,
-            probes=_optional(st.integers(0, 10)),
+            probes=optional(st.integers(0, 10)),
             time=_MAYBE_DURATION,
             interval=_MAYBE_DURATION,
         )
@@ -86,10 +86,10 @@ _HTTP_SETTINGS: Final = st.builds(
     max_requests_per_connection=_MAYBE_COUNT,
     max_retries=_MAYBE_COUNT,
     idle_timeout=_MAYBE_DURATION,
-    h2_upgrade_policy=_optional(st.sampled_from(H2UpgradePolicy)),
-    use_client_protocol=_optional(st.booleans()),
+    h2_upgrade_policy=optional(st.sampled_from(H2UpgradePolicy)),
+    use_client_protocol=optional(st.booleans()),
     max_concurrent_streams=_MAYBE_COUNT,
-    http2_keep_alive=_rarely(
+    http2_keep_alive=rarely(
         st.builds(ConnectionKeepalive, interval=durations(), timeout=durations())
     ),
 ).map(_one_upgrade_choice)
@@ -107,8 +107,8 @@ def connection_pools(*, http: bool = True) -> st.SearchStrategy[ConnectionPoolSe
     """
     return st.builds(
         ConnectionPoolSettings,
-        tcp=_optional(_TCP_SETTINGS),
-        http=_optional(_HTTP_SETTINGS, enabled=http),
+        tcp=optional(_TCP_SETTINGS),
+        http=optional(_HTTP_SETTINGS, enabled=http),
     ).map(_not_empty)
 
 
@@ -118,15 +118,15 @@ _MUTUAL_MODES: Final = frozenset({TLSMode.MUTUAL, TLSMode.OPTIONAL_MUTUAL})
 _TLS_MODES: Final = st.sampled_from(
     (None, TLSMode.PASSTHROUGH, TLSMode.SIMPLE, TLSMode.MUTUAL, TLSMode.OPTIONAL_MUTUAL)
 )
-_CRLS: Final = _optional(st.just("/etc/certs/crl.pem"))
-_CIPHER_LISTS: Final = st.lists(st.sampled_from(_CIPHERS), max_size=2, unique=True)
-_MODERN_VERSIONS: Final = _optional(st.sampled_from(_MODERN_TLS))
+_CRLS: Final = optional(st.just("/etc/certs/crl.pem"))
+_CIPHER_LISTS: Final = st.lists(st.sampled_from(CIPHERS), max_size=2, unique=True)
+_MODERN_VERSIONS: Final = optional(st.sampled_from(MODERN_TLS))
 # V25: TLS 1.0 only with cipher suites that work with it.
-_ANY_MIN_VERSION: Final = _optional(st.sampled_from((*_MODERN_TLS, TLSProtocol.TLSV1_0)))
+_ANY_MIN_VERSION: Final = optional(st.sampled_from((*MODERN_TLS, TLSProtocol.TLSV1_0)))
 
 
 @st.composite
-def _tls(draw: _Draw) -> ServerTLSSettings:
+def _tls(draw: Draw) -> ServerTLSSettings:
     mode = draw(_TLS_MODES)
     certificate = key = ca = crl = None
     if mode in _CERTIFIED_MODES:  # V32; PASSTHROUGH takes none (V29)
@@ -166,7 +166,7 @@ def outbound_traffic_policies() -> st.SearchStrategy[OutboundTrafficPolicy]:
     """Valid outbound policies: an ``egressProxy`` only with ALLOW_ANY (V39)."""
     proxy = st.builds(
         Destination,
-        host=st.sampled_from(_FQDN_POOL),
+        host=st.sampled_from(FQDN_POOL),
         subset=st.sampled_from((None, "v1", "canary")),
         port=st.builds(PortSelector, number=port_numbers()),
     )
@@ -184,7 +184,7 @@ def _optional_tuple(value: Sequence[str] | None) -> tuple[str, ...] | None:
 
 
 @attrs.frozen(kw_only=True)
-class _Features:
+class Features:
     """What :func:`sidecars` may put in a Sidecar."""
 
     max_ingress: int = 2
@@ -201,19 +201,19 @@ class _Features:
     dns_names: tuple[str, ...] | None = attrs.field(default=None, converter=_optional_tuple)
 
 
-class _Kit:
-    """The strategies one set of :class:`_Features` draws from, built once.
+class Kit:
+    """The strategies one set of :class:`Features` draws from, built once.
 
     Building a strategy costs far more than drawing from it, so the draw functions below
     only draw from these.
     """
 
-    def __init__(self, features: _Features) -> None:
+    def __init__(self, features: Features) -> None:
         self.features = features
-        some = _optional
+        some = optional
         self.booleans = st.booleans()
         self.selector_labels = st.dictionaries(
-            st.sampled_from(_LABEL_KEYS), st.sampled_from(_LABEL_VALUES), min_size=1, max_size=3
+            st.sampled_from(LABEL_KEYS), st.sampled_from(LABEL_VALUES), min_size=1, max_size=3
         )  # V8: a selector names labels
         self.ingress_numbers = [
             st.lists(port_numbers(), min_size=m, max_size=max(m, features.max_ingress), unique=True)
@@ -227,45 +227,45 @@ class _Kit:
         self.ingress_port = port_numbers()
         self.sockets = st.lists(st.sampled_from(sockets), max_size=2, unique=True)  # V21
         self.protocol = st.sampled_from(
-            (None, *_PROTOCOL_NAMES, *(name.lower() for name in _PROTOCOL_NAMES))
+            (None, *PROTOCOL_NAMES, *(name.lower() for name in PROTOCOL_NAMES))
         )
-        self.port_name = st.sampled_from((None, *_PORT_NAMES))
-        self.ip = st.sampled_from((None, *_IP_POOL))
+        self.port_name = st.sampled_from((None, *PORT_NAMES))
+        self.ip = st.sampled_from((None, *IP_POOL))
         self.capture = st.sampled_from((None, *CaptureMode))
         self.socket_capture = st.sampled_from((None, CaptureMode.DEFAULT, CaptureMode.NONE))
         self.endpoint = some(_default_endpoints())
         self.tls = some(server_tls_settings(), enabled=features.tls)
-        self.pool = _rarely(connection_pools(), enabled=features.connection_pools)
-        self.tcp_pool = _rarely(connection_pools(http=False), enabled=features.connection_pools)
+        self.pool = rarely(connection_pools(), enabled=features.connection_pools)
+        self.tcp_pool = rarely(connection_pools(http=False), enabled=features.connection_pools)
         self.policy = some(outbound_traffic_policies(), enabled=features.outbound_policy)
-        namespaces = (".", "*", *(features.namespaces or _NAMESPACE_POOL))
+        namespaces = (".", "*", *(features.namespaces or NAMESPACE_POOL))
         self.namespace_keys = st.lists(
             st.sampled_from(namespaces), min_size=1, max_size=3, unique=True
         )
         # "*" is drawn separately: next to other names of its namespace it repeats them (V24).
-        dns = st.sampled_from([h for h in features.dns_names or _HOST_POOL if h != "*"])
+        dns = st.sampled_from([h for h in features.dns_names or HOST_POOL if h != "*"])
         self.dns_names = st.lists(dns, min_size=1, max_size=2, unique=True)
-        excluded = st.builds(_entry, st.sampled_from(namespaces).map("~".__add__), dns)
+        excluded = st.builds(host_entry, st.sampled_from(namespaces).map("~".__add__), dns)
         self.exclusions = st.lists(excluded, max_size=2)
         self.small_index = st.integers(0, 7)
 
 
-_kit = functools.lru_cache(maxsize=64)(_Kit)
+kit_for = functools.lru_cache(maxsize=64)(Kit)
 
 
 def ingress_listeners(
     *, tls: bool = True, connection_pools: bool = True
 ) -> st.SearchStrategy[IstioIngressListener]:
     """One valid ingress listener (V12-V17); a list of them needs distinct port numbers (V14)."""
-    kit = _kit(_Features(tls=tls, connection_pools=connection_pools))
-    return _drawn(_draw_ingress_anywhere, kit)
+    kit = kit_for(Features(tls=tls, connection_pools=connection_pools))
+    return drawn(_draw_ingress_anywhere, kit)
 
 
-def _draw_ingress_anywhere(draw: _Draw, kit: _Kit) -> IstioIngressListener:
+def _draw_ingress_anywhere(draw: Draw, kit: Kit) -> IstioIngressListener:
     return _draw_ingress(draw, kit, draw(kit.ingress_port))
 
 
-def _draw_ingress(draw: _Draw, kit: _Kit, number: int) -> IstioIngressListener:
+def _draw_ingress(draw: Draw, kit: Kit, number: int) -> IstioIngressListener:
     port = Port(number=number, protocol=draw(kit.protocol), name=draw(kit.port_name))
     parsed = port.parsed_protocol
     tls = draw(kit.tls) if parsed.is_tls else None  # V16
@@ -284,15 +284,15 @@ def egress_listeners(
     *, namespaces: Sequence[str] | None = None, exclusions: bool = True, max_hosts: int = 4
 ) -> st.SearchStrategy[IstioEgressListener]:
     """One valid catch-all egress listener: its hosts repeat nothing (V22-V24)."""
-    kit = _kit(_Features(namespaces=namespaces, exclusions=exclusions, max_hosts=max_hosts))
-    return _drawn(_draw_catch_all, kit)
+    kit = kit_for(Features(namespaces=namespaces, exclusions=exclusions, max_hosts=max_hosts))
+    return drawn(_draw_catch_all, kit)
 
 
-def _draw_catch_all(draw: _Draw, kit: _Kit) -> IstioEgressListener:
+def _draw_catch_all(draw: Draw, kit: Kit) -> IstioEgressListener:
     return IstioEgressListener(hosts=_draw_hosts(draw, kit, None))
 
 
-def _draw_hosts(draw: _Draw, kit: _Kit, own_namespace: str | None) -> tuple[str, ...]:
+def _draw_hosts(draw: Draw, kit: Kit, own_namespace: str | None) -> tuple[str, ...]:
     """A listener's hosts: at least one import, nothing selected twice (V22, V24)."""
     keys = draw(kit.namespace_keys)
     if "." in keys and own_namespace in keys:
@@ -316,7 +316,7 @@ def _draw_hosts(draw: _Draw, kit: _Kit, own_namespace: str | None) -> tuple[str,
 
 
 def _draw_egress(
-    draw: _Draw, kit: _Kit, own_namespace: str | None, number: int | None, bind: str | None
+    draw: Draw, kit: Kit, own_namespace: str | None, number: int | None, bind: str | None
 ) -> IstioEgressListener:
     hosts_ = _draw_hosts(draw, kit, own_namespace)
     if number is None:
@@ -331,9 +331,9 @@ def _draw_egress(
     )
 
 
-def _draw_sidecar(  # noqa: PLR0913 - what a breaker may ask for
-    draw: _Draw,
-    kit: _Kit,
+def draw_sidecar(  # noqa: PLR0913 - what a breaker may ask for
+    draw: Draw,
+    kit: Kit,
     own_namespace: str | None,
     *,
     min_ingress: int = 0,
@@ -360,7 +360,7 @@ def _draw_sidecar(  # noqa: PLR0913 - what a breaker may ask for
 
 
 def _draw_egress_listeners(
-    draw: _Draw, kit: _Kit, own_namespace: str | None, minimum: int, *, catch_all: bool | None
+    draw: Draw, kit: Kit, own_namespace: str | None, minimum: int, *, catch_all: bool | None
 ) -> tuple[IstioEgressListener, ...]:
     numbers: list[int | None] = list(draw(kit.egress_numbers[minimum]))
     if not numbers:

@@ -33,15 +33,15 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sidecar_model.mesh import Mesh
-from sidecar_model.strategies._listeners import _draw_sidecar, _Features, _kit
+from sidecar_model.strategies._listeners import Features, draw_sidecar, kit_for
 from sidecar_model.strategies._values import (
-    _EPOCH,
-    _NETWORKING_API_VERSIONS,
-    _Draw,
-    _drawn,
-    _optional,
+    EPOCH,
+    NETWORKING_API_VERSIONS,
+    Draw,
+    drawn,
     hosts,
     label_maps,
+    optional,
     protocols,
 )
 
@@ -70,11 +70,11 @@ def _export_lists(*, hidden: bool) -> st.SearchStrategy[tuple[str, ...]]:
 
 def _created() -> st.SearchStrategy[dt.datetime | None]:
     # A few distinct days, so that creation times tie and istiod's tie-breaks matter.
-    return _optional(st.integers(0, 3).map(lambda days: _EPOCH + dt.timedelta(days=days)))
+    return optional(st.integers(0, 3).map(lambda days: EPOCH + dt.timedelta(days=days)))
 
 
 def _networking(kind: str, meta: ObjectMeta, spec: Any) -> Resource[Any]:  # noqa: ANN401
-    return Resource(api_version=_NETWORKING_API_VERSIONS[0], kind=kind, metadata=meta, spec=spec)
+    return Resource(api_version=NETWORKING_API_VERSIONS[0], kind=kind, metadata=meta, spec=spec)
 
 
 def _core(kind: str, meta: ObjectMeta, spec: Any) -> Resource[Any]:  # noqa: ANN401
@@ -94,7 +94,7 @@ class _MeshKit:
         self.ports = st.lists(
             st.sampled_from(_SERVICE_PORTS), min_size=1, max_size=2, unique_by=lambda p: p[0]
         )
-        self.protocols = _optional(protocols())
+        self.protocols = optional(protocols())
         self.export = _export_lists(hidden=False)
         self.entry_export = _export_lists(hidden=True)
         self.entry_hosts = st.lists(
@@ -103,18 +103,18 @@ class _MeshKit:
         self.locations = st.sampled_from(("MESH_EXTERNAL", "MESH_INTERNAL"))
         self.resolutions = st.sampled_from(("DNS", "NONE", "STATIC"))
         self.mesh_hosts = st.sampled_from(_MESH_HOSTS)
-        self.source_namespaces = _optional(self.namespaces)
+        self.source_namespaces = optional(self.namespaces)
         self.dr_export = st.sampled_from(((), (".",)))  # X3: a selector DR stays home
-        self.versions = _optional(st.sampled_from(("v1", "v2")))
-        features = _Features(
+        self.versions = optional(st.sampled_from(("v1", "v2")))
+        features = Features(
             max_ingress=1,
             max_egress=2,
             tls=False,
             namespaces=(*_MESH_NAMESPACES, _ROOT_NAMESPACE),
             dns_names=_MESH_HOSTS,
         )
-        self.sidecar = _kit(features)
-        self.root_sidecar = _kit(attrs.evolve(features, selector=False))
+        self.sidecar = kit_for(features)
+        self.root_sidecar = kit_for(attrs.evolve(features, selector=False))
 
     def counts(self, limit: int) -> st.SearchStrategy[int]:
         return st.integers(0, max(0, limit))
@@ -153,7 +153,7 @@ def mesh_resources(  # noqa: PLR0913 - one size knob per kind
         "destination_rules": kit.counts(max_destination_rules),
         "workloads": kit.counts(max_workloads),
     }
-    return _drawn(_draw_mesh, kit, limits)
+    return drawn(_draw_mesh, kit, limits)
 
 
 def meshes(**sizes: int) -> st.SearchStrategy[Mesh]:
@@ -164,7 +164,7 @@ def meshes(**sizes: int) -> st.SearchStrategy[Mesh]:
 
 
 def _draw_mesh(
-    draw: _Draw, kit: _MeshKit, limits: dict[str, st.SearchStrategy[Any]]
+    draw: Draw, kit: _MeshKit, limits: dict[str, st.SearchStrategy[Any]]
 ) -> list[Resource[Any]]:
     namespaces = draw(kit.namespace_lists)
     found = [
@@ -183,7 +183,7 @@ def _draw_mesh(
         _draw_entry(draw, kit, namespaces, i, used_hosts) for i in range(draw(limits["entries"]))
     )
     if draw(kit.booleans):  # the root namespace's default Sidecar
-        spec = _draw_sidecar(draw, kit.root_sidecar, _ROOT_NAMESPACE)
+        spec = draw_sidecar(draw, kit.root_sidecar, _ROOT_NAMESPACE)
         found.append(
             _networking("Sidecar", _mesh_meta(draw, kit, "default", _ROOT_NAMESPACE), spec)
         )
@@ -200,18 +200,18 @@ def _draw_mesh(
     return found
 
 
-def _mesh_meta(draw: _Draw, kit: _MeshKit, name: str, namespace: str, **fields: Any) -> ObjectMeta:  # noqa: ANN401
+def _mesh_meta(draw: Draw, kit: _MeshKit, name: str, namespace: str, **fields: Any) -> ObjectMeta:  # noqa: ANN401
     return ObjectMeta(
         name=name, namespace=namespace, creation_timestamp=draw(kit.created), **fields
     )
 
 
-def _in(draw: _Draw, kit: _MeshKit, namespaces: Sequence[str]) -> str:
+def _in(draw: Draw, kit: _MeshKit, namespaces: Sequence[str]) -> str:
     namespace: str = draw(kit.namespaces)
     return namespace if namespace in namespaces else namespaces[0]
 
 
-def _draw_service(draw: _Draw, kit: _MeshKit, key: tuple[str, str]) -> Resource[Any]:
+def _draw_service(draw: Draw, kit: _MeshKit, key: tuple[str, str]) -> Resource[Any]:
     namespace, app = key
     ports = tuple(
         KubernetesServicePort(name=name, port=number, protocol="TCP")
@@ -224,7 +224,7 @@ def _draw_service(draw: _Draw, kit: _MeshKit, key: tuple[str, str]) -> Resource[
 
 
 def _draw_entry(
-    draw: _Draw,
+    draw: Draw,
     kit: _MeshKit,
     namespaces: Sequence[str],
     index: int,
@@ -249,10 +249,10 @@ def _draw_entry(
 
 
 def _draw_mesh_sidecar(
-    draw: _Draw, kit: _MeshKit, namespaces: Sequence[str], index: int
+    draw: Draw, kit: _MeshKit, namespaces: Sequence[str], index: int
 ) -> Resource[Any]:
     namespace = _in(draw, kit, namespaces)
-    spec = _draw_sidecar(draw, kit.sidecar, namespace)
+    spec = draw_sidecar(draw, kit.sidecar, namespace)
     if spec.workload_selector is not None:  # select the mesh's own workloads
         spec = attrs.evolve(
             spec, workload_selector=WorkloadSelector(labels={"app": draw(kit.apps)})
@@ -260,7 +260,7 @@ def _draw_mesh_sidecar(
     return _networking("Sidecar", _mesh_meta(draw, kit, f"sc{index}", namespace), spec)
 
 
-def _draw_route(draw: _Draw, kit: _MeshKit, namespaces: Sequence[str], index: int) -> Resource[Any]:
+def _draw_route(draw: Draw, kit: _MeshKit, namespaces: Sequence[str], index: int) -> Resource[Any]:
     source = draw(kit.source_namespaces)
     route = HTTPRoute(
         match=() if source is None else (RouteMatch(source_namespace=source),),
@@ -273,7 +273,7 @@ def _draw_route(draw: _Draw, kit: _MeshKit, namespaces: Sequence[str], index: in
     return _networking("VirtualService", meta, spec)
 
 
-def _draw_rule(draw: _Draw, kit: _MeshKit, namespaces: Sequence[str], index: int) -> Resource[Any]:
+def _draw_rule(draw: Draw, kit: _MeshKit, namespaces: Sequence[str], index: int) -> Resource[Any]:
     selector = None
     export = draw(kit.export)
     if draw(kit.booleans):
@@ -289,7 +289,7 @@ def _draw_rule(draw: _Draw, kit: _MeshKit, namespaces: Sequence[str], index: int
     return _networking("DestinationRule", meta, spec)
 
 
-def _draw_pod(draw: _Draw, kit: _MeshKit, namespaces: Sequence[str], index: int) -> Resource[Any]:
+def _draw_pod(draw: Draw, kit: _MeshKit, namespaces: Sequence[str], index: int) -> Resource[Any]:
     labels = {"app": draw(kit.apps)}
     version = draw(kit.versions)
     if version is not None:

@@ -10,23 +10,23 @@ from hypothesis import strategies as st
 
 from sidecar_model.resources import ObjectMeta, Resource
 from sidecar_model.strategies._broken import (
-    _ANNOTATIONS,
-    _BREAKERS,
     BREAKABLE_RESOURCE_RULES,
+    BREAKERS,
+    REJECTED_ANNOTATIONS,
     BrokenResource,
     BrokenSidecar,
-    _broken_sidecars,
-    _chosen,
+    broken_sidecars,
+    chosen_rules,
 )
-from sidecar_model.strategies._listeners import _draw_sidecar, _Features, _Kit, _kit
+from sidecar_model.strategies._listeners import Features, Kit, draw_sidecar, kit_for
 from sidecar_model.strategies._values import (
-    _EPOCH,
-    _NETWORKING_API_VERSIONS,
-    _Draw,
-    _drawn,
-    _optional,
+    EPOCH,
+    NETWORKING_API_VERSIONS,
+    Draw,
     dns_labels,
+    drawn,
     label_maps,
+    optional,
 )
 
 if TYPE_CHECKING:
@@ -107,8 +107,8 @@ def sidecars(  # noqa: PLR0913 - one knob per feature
     With ``valid=False`` the strategy yields :class:`BrokenSidecar` values that break exactly
     one rule, drawn from ``rules`` (default: every rule in :data:`BREAKABLE_RULES`).
     """
-    kit = _kit(
-        _Features(
+    kit = kit_for(
+        Features(
             max_ingress=max_ingress,
             max_egress=max_egress,
             max_hosts=max_hosts,
@@ -123,13 +123,13 @@ def sidecars(  # noqa: PLR0913 - one knob per feature
         )
     )
     if valid:
-        return _drawn(_draw_sidecar, kit, None)
-    return _broken_sidecars(kit, rules)
+        return drawn(draw_sidecar, kit, None)
+    return broken_sidecars(kit, rules)
 
 
 def _timestamps() -> st.SearchStrategy[dt.datetime]:
     """Whole seconds in UTC, as the API server writes them; they shrink toward 2024-01-01."""
-    return st.integers(0, 10 * 365 * 86_400).map(lambda s: _EPOCH + dt.timedelta(seconds=s))
+    return st.integers(0, 10 * 365 * 86_400).map(lambda s: EPOCH + dt.timedelta(seconds=s))
 
 
 def object_metas(
@@ -146,7 +146,7 @@ def object_metas(
         namespace=dns_labels() if namespace is None else st.just(namespace),
         labels=label_maps(),
         annotations=st.dictionaries(annotation_keys, dns_labels(), max_size=2),
-        creation_timestamp=_optional(_timestamps()),
+        creation_timestamp=optional(_timestamps()),
     )
 
 
@@ -185,17 +185,17 @@ def resources(
     ``valid=False`` the strategy yields :class:`BrokenResource` values, breaking one of
     ``rules`` (default: :data:`BREAKABLE_RESOURCE_RULES`).
     """
-    kit = _kit(_Features(**features))
+    kit = kit_for(Features(**features))
     metas = object_metas(namespace=namespace)
-    api_versions = st.sampled_from(_NETWORKING_API_VERSIONS)
-    chosen = None if valid else st.sampled_from(_chosen(rules, BREAKABLE_RESOURCE_RULES))
+    api_versions = st.sampled_from(NETWORKING_API_VERSIONS)
+    chosen = None if valid else st.sampled_from(chosen_rules(rules, BREAKABLE_RESOURCE_RULES))
 
-    return _drawn(_draw_resource, kit, metas, api_versions, chosen)
+    return drawn(_draw_resource, kit, metas, api_versions, chosen)
 
 
 def _draw_resource(
-    draw: _Draw,
-    kit: _Kit,
+    draw: Draw,
+    kit: Kit,
     metas: st.SearchStrategy[ObjectMeta],
     api_versions: st.SearchStrategy[str],
     chosen: st.SearchStrategy[str] | None,
@@ -203,13 +203,15 @@ def _draw_resource(
     meta = draw(metas)
     api_version = draw(api_versions)
     if chosen is None:
-        spec = _draw_sidecar(draw, kit, meta.namespace)
+        spec = draw_sidecar(draw, kit, meta.namespace)
         return Resource(api_version=api_version, kind="Sidecar", metadata=meta, spec=spec)
     rule = draw(chosen)
-    if rule in _ANNOTATIONS:
-        meta = attrs.evolve(meta, annotations={**meta.annotations, _ANNOTATIONS[rule]: "true"})
-        spec = _draw_sidecar(draw, kit, meta.namespace)
+    if rule in REJECTED_ANNOTATIONS:
+        meta = attrs.evolve(
+            meta, annotations={**meta.annotations, REJECTED_ANNOTATIONS[rule]: "true"}
+        )
+        spec = draw_sidecar(draw, kit, meta.namespace)
     else:
-        spec = _BREAKERS[rule](draw, kit, meta.namespace)
+        spec = BREAKERS[rule](draw, kit, meta.namespace)
     resource = Resource(api_version=api_version, kind="Sidecar", metadata=meta, spec=spec)
     return BrokenResource(resource=resource, rule=rule)

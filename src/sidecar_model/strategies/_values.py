@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 
 
 _T = TypeVar("_T")
-_Draw = Any  # hypothesis' DrawFn; typed loosely so that the composites below stay readable
+Draw = Any  # hypothesis' DrawFn; typed loosely so that the composites below stay readable
 
-_NETWORKING_API_VERSIONS: Final = (
+NETWORKING_API_VERSIONS: Final = (
     "networking.istio.io/v1",
     "networking.istio.io/v1beta1",
     "networking.istio.io/v1alpha3",
@@ -27,26 +27,26 @@ _FIRST: Final = "abcdefghijklmnopqrstuvwxyz"
 _INNER: Final = _FIRST + "0123456789-"
 _LAST: Final = _FIRST + "0123456789"
 _COMMON_PORTS: Final = (80, 443, 8080, 9080, 9090, 5432, 6379, 3306, 15000, 8443)
-_PROTOCOL_NAMES: Final = tuple(p.value for p in Protocol if p is not Protocol.UNSUPPORTED)
-_TLS_PROTOCOLS: Final = tuple(p.value for p in Protocol if p.is_tls)
-_LABEL_KEYS: Final = ("app", "version", "tier", "team", "app.kubernetes.io/name", "track")
-_CIPHERS: Final = (
+PROTOCOL_NAMES: Final = tuple(p.value for p in Protocol if p is not Protocol.UNSUPPORTED)
+TLS_PROTOCOLS: Final = tuple(p.value for p in Protocol if p.is_tls)
+LABEL_KEYS: Final = ("app", "version", "tier", "team", "app.kubernetes.io/name", "track")
+CIPHERS: Final = (
     "ECDHE-RSA-AES128-GCM-SHA256",
     "ECDHE-ECDSA-AES256-GCM-SHA384",
     "ECDHE-RSA-CHACHA20-POLY1305",
     "AES128-GCM-SHA256",
 )
-_MODERN_TLS: Final = (TLSProtocol.TLS_AUTO, TLSProtocol.TLSV1_2, TLSProtocol.TLSV1_3)
-_MAX_PORT: Final = 65535
-_MAX_INT32: Final = 2**31 - 1
+MODERN_TLS: Final = (TLSProtocol.TLS_AUTO, TLSProtocol.TLSV1_2, TLSProtocol.TLSV1_3)
+MAX_PORT: Final = 65535
+MAX_INT32: Final = 2**31 - 1
 _MILLISECOND: Final = 1_000_000
-_EPOCH: Final = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH: Final = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 # Sidecars draw names from these pools: one draw per name keeps generation fast, shrinking
 # goes to the first entry, and the pools hold the edge cases validation accepts (a 63-character
 # label, upper case, a trailing dot, an IPv6 zone, an IPv4-mapped IPv6 address).
 _LONG_LABEL: Final = "l" * 63
-_NAMESPACE_POOL: Final = ("shop", "default", "web", "istio-system", "team-1", "x9", _LONG_LABEL)
-_HOST_POOL: Final = (
+NAMESPACE_POOL: Final = ("shop", "default", "web", "istio-system", "team-1", "x9", _LONG_LABEL)
+HOST_POOL: Final = (
     "a.com",
     "*.example.com",
     "api.example.com",
@@ -60,8 +60,8 @@ _HOST_POOL: Final = (
     "10.0.0.1.",
     f"{_LONG_LABEL}.org",
 )
-_FQDN_POOL: Final = tuple(host for host in _HOST_POOL if "*" not in host)
-_IP_POOL: Final = (
+FQDN_POOL: Final = tuple(host for host in HOST_POOL if "*" not in host)
+IP_POOL: Final = (
     "127.0.0.1",
     "0.0.0.0",  # noqa: S104 - text, nothing binds here
     "::1",
@@ -71,25 +71,25 @@ _IP_POOL: Final = (
     "fe80::1%eth0",
     "::ffff:10.0.0.1",
 )
-_LABEL_VALUES: Final = ("a", "web", "v1", "v2", "shop", "", "x-1.y_2", _LONG_LABEL)
-_PORT_NAMES: Final = ("http", "https", "grpc", "tcp", "tls", "web", "http-web", "p1", _LONG_LABEL)
+LABEL_VALUES: Final = ("a", "web", "v1", "v2", "shop", "", "x-1.y_2", _LONG_LABEL)
+PORT_NAMES: Final = ("http", "https", "grpc", "tcp", "tls", "web", "http-web", "p1", _LONG_LABEL)
 
 
 # --------------------------------------------------------------------------- building blocks
 
 
 @st.composite
-def _drawn(draw: _Draw, function: Callable[..., Any], *args: Any) -> Any:  # noqa: ANN401
+def drawn(draw: Draw, function: Callable[..., Any], *args: Any) -> Any:  # noqa: ANN401
     """A strategy that calls ``function(draw, *args)``: the draw functions below are plain."""
     return function(draw, *args)
 
 
-def _mostly(draw: _Draw, common: st.SearchStrategy[_T], rare: st.SearchStrategy[_T]) -> _T:
+def _mostly(draw: Draw, common: st.SearchStrategy[_T], rare: st.SearchStrategy[_T]) -> _T:
     """``common`` three times in four; it comes first so that shrinking goes there."""
     return draw(rare if draw(_ONE_IN_FOUR) else common)  # type: ignore[no-any-return]
 
 
-def _one_in_three(draw: _Draw, strategy: st.SearchStrategy[_T]) -> _T | None:
+def _one_in_three(draw: Draw, strategy: st.SearchStrategy[_T]) -> _T | None:
     return draw(strategy) if draw(_ONE_IN_THREE) else None
 
 
@@ -111,7 +111,7 @@ def dns_labels(*, max_size: int = 12) -> st.SearchStrategy[str]:
         st.text(_INNER, max_size=min(8, max_size - 2)),
         st.sampled_from(_LAST),
     )
-    return _drawn(_mostly, words, made)
+    return drawn(_mostly, words, made)
 
 
 _ONE_IN_FOUR: Final = st.sampled_from((False, False, False, True))
@@ -130,7 +130,7 @@ def fqdns(*, min_labels: int = 2, max_labels: int = 4) -> st.SearchStrategy[str]
     if not domains:
         return any_labels
     familiar = st.builds("{}.{}".format, labels, st.sampled_from(domains))
-    return _drawn(_mostly, familiar, any_labels)
+    return drawn(_mostly, familiar, any_labels)
 
 
 def wildcard_hosts(*, max_labels: int = 3) -> st.SearchStrategy[str]:
@@ -153,21 +153,23 @@ def egress_hosts(
     list of them may still repeat itself (V24), which :func:`sidecars` avoids.
     """
     names = _namespace_names(namespaces)
-    included = st.builds(_entry, st.sampled_from([".", "*"]) | names, _dns_names())
+    included = st.builds(host_entry, st.sampled_from([".", "*"]) | names, _dns_names())
     if not exclusions:
         return included
-    excluded = st.builds(_entry, (st.sampled_from([".", "*"]) | names).map("~".__add__), fqdns())
+    excluded = st.builds(
+        host_entry, (st.sampled_from([".", "*"]) | names).map("~".__add__), fqdns()
+    )
     return included | excluded
 
 
 def port_numbers() -> st.SearchStrategy[int]:
     """Port numbers 1 to 65535, common ones (80, 443, 8080, ...) most often."""
-    return st.sampled_from(_COMMON_PORTS) | st.integers(1, _MAX_PORT)
+    return st.sampled_from(_COMMON_PORTS) | st.integers(1, MAX_PORT)
 
 
 def protocols() -> st.SearchStrategy[str]:
     """Protocol names istiod accepts (V13, V21), mostly in canonical spelling, sometimes lower."""
-    canonical = st.sampled_from(_PROTOCOL_NAMES)
+    canonical = st.sampled_from(PROTOCOL_NAMES)
     return canonical | canonical.map(str.lower)
 
 
@@ -190,17 +192,17 @@ def ip_addresses() -> st.SearchStrategy[str]:
 def durations(*, min_ms: int = 1, max_ms: int = 3_600_000) -> st.SearchStrategy[Duration]:
     """Durations of whole milliseconds (what pools accept, V37), written ``250ms`` or ``1.5s``."""
     millis = st.integers(min_ms, max_ms)
-    return millis.map(_millis) | millis.map(lambda ms: Duration.parse(f"{ms}ms"))
+    return millis.map(milliseconds) | millis.map(lambda ms: Duration.parse(f"{ms}ms"))
 
 
 def label_maps(*, min_size: int = 0, max_size: int = 3) -> st.SearchStrategy[dict[str, str]]:
     """Kubernetes label maps such as ``{"app": "shop"}``: valid keys, values without ``*``."""
-    keys = st.sampled_from(_LABEL_KEYS) | dns_labels()
+    keys = st.sampled_from(LABEL_KEYS) | dns_labels()
     return st.dictionaries(keys, dns_labels(), min_size=min_size, max_size=max_size)
 
 
 def _namespace_names(namespaces: Sequence[str] | None) -> st.SearchStrategy[str]:
-    return st.sampled_from(_NAMESPACE_POOL if namespaces is None else tuple(namespaces))
+    return st.sampled_from(NAMESPACE_POOL if namespaces is None else tuple(namespaces))
 
 
 def _dns_names() -> st.SearchStrategy[str]:
@@ -208,23 +210,23 @@ def _dns_names() -> st.SearchStrategy[str]:
     return wildcard_hosts() | fqdns()
 
 
-def _entry(namespace: str, dns_name: str) -> str:
+def host_entry(namespace: str, dns_name: str) -> str:
     return f"{namespace}/{dns_name}"
 
 
-def _millis(ms: int) -> Duration:
+def milliseconds(ms: int) -> Duration:
     return Duration(nanoseconds=ms * _MILLISECOND)
 
 
-def _optional(strategy: st.SearchStrategy[Any], *, enabled: bool = True) -> st.SearchStrategy[Any]:
+def optional(strategy: st.SearchStrategy[Any], *, enabled: bool = True) -> st.SearchStrategy[Any]:
     return st.none() | strategy if enabled else st.none()
 
 
-def _rarely(strategy: st.SearchStrategy[Any], *, enabled: bool = True) -> st.SearchStrategy[Any]:
+def rarely(strategy: st.SearchStrategy[Any], *, enabled: bool = True) -> st.SearchStrategy[Any]:
     """``strategy`` one time in three, else None: for big, costly parts such as pools."""
     if not enabled:
         return st.none()
-    return _drawn(_one_in_three, strategy)
+    return drawn(_one_in_three, strategy)
 
 
 _ONE_IN_THREE: Final = st.sampled_from((False, False, True))
