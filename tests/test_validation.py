@@ -7,6 +7,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from sidecar_model import (
     SidecarModelError,
     load,
     loads,
+    validation,
 )
 from sidecar_model.errors import ValidationError
 from sidecar_model.validation import (
@@ -32,6 +34,7 @@ from sidecar_model.validation import (
     Severity,
     ValidationResult,
     check_export_to,
+    diagnostics,
     validate,
 )
 from sidecar_model.validation._registry import FAMILIES
@@ -143,6 +146,22 @@ def test_every_rule_has_its_anchor_on_the_rules_page() -> None:
     page = (DOCS / "rules.md").read_text(encoding="utf-8")
     for code in RULES:
         assert f"\n({code.lower()})=\n### {code}: " in page, code
+
+
+def test_public_surface_is_what_all_says() -> None:
+    public = {
+        name
+        for name, value in vars(validation).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert set(validation.__all__) == public
+    defined = {
+        name
+        for name, value in vars(diagnostics).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == diagnostics.__name__
+    }
+    assert set(diagnostics.__all__) == defined == {"Diagnostic", "Severity", "ValidationResult"}
+    assert validation.Diagnostic is diagnostics.Diagnostic
 
 
 def test_diagnostic_links_to_its_rule() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 from hypothesis import find, given
 from hypothesis import strategies as st
@@ -12,6 +14,15 @@ from sidecar_model import strategies as sms
 from sidecar_model.mesh import Mesh
 
 pytestmark = pytest.mark.property
+
+
+def test_public_surface_is_what_all_says() -> None:
+    public = {
+        name
+        for name, value in vars(sms).items()
+        if not name.startswith("_") and not isinstance(value, types.ModuleType)
+    }
+    assert set(sms.__all__) == public
 
 
 @given(sms.dns_labels())
