@@ -76,21 +76,35 @@ def test_seed_summarises_and_dumps_the_seed() -> None:
     assert sidecar_model.loads(dumped) == seed
 
 
-def test_seed_json_without_dump() -> None:
-    result = run("seed", "--format", "json", "--no-dump")
+def test_seed_without_dump_prints_only_the_summaries() -> None:
+    result = run("seed", "--no-dump")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == SEED_OBJECTS
     assert all(line.startswith(("Sidecar ", "ServiceEntry ")) for line in lines)
-    assert "{" not in result.stdout
 
 
-def test_seed_json_dump_reads_back() -> None:
-    result = run("seed", "--format", "json")
+def test_no_dump_is_for_text_output_only() -> None:
+    result = run("seed", "-o", "json", "--no-dump")
+    assert result.returncode == 2
+    assert "--no-dump only applies to text output" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("flag", ["-o", "--output", "--format"])
+def test_seed_json_is_pure_json_that_reads_back(flag: str) -> None:
+    result = run("seed", flag, "json")
     assert result.returncode == 0, result.stderr
-    _summaries, dumped = split_output(result.stdout)
-    assert json.loads(dumped)["kind"] == "List"
-    assert sidecar_model.loads(dumped) == sidecar_model.loads(seed_text())
+    data = json.loads(result.stdout)  # nothing before or after the document
+    assert data["kind"] == "List"
+    assert sidecar_model.loads(result.stdout) == sidecar_model.loads(seed_text())
+
+
+def test_seed_yaml_is_pure_yaml_that_reads_back() -> None:
+    result = run("seed", "-o", "yaml")
+    assert result.returncode == 0, result.stderr
+    assert not result.stdout.startswith("Sidecar ")
+    assert sidecar_model.loads(result.stdout) == sidecar_model.loads(seed_text())
 
 
 def test_demo_explains_the_bundled_mesh_for_a_workload() -> None:
@@ -99,7 +113,7 @@ def test_demo_explains_the_bundled_mesh_for_a_workload() -> None:
     summaries, _, report = result.stdout.partition("\n\n")
     resources = sidecar_model.loads(mesh_text())
     assert summaries.splitlines() == [summarize(r) for r in resources]
-    selection, scope, listeners, host = report.strip().split("\n\n")
+    selection, scope, listeners, host, rules = report.strip().split("\n\n")
     # Two selector Sidecars match productpage: the older one wins, the other is listed.
     assert selection.splitlines()[0] == (
         "workload prod-us1/productpage: Sidecar prod-us1/no-ip-tables applies (workload selector)"
@@ -109,6 +123,8 @@ def test_demo_explains_the_bundled_mesh_for_a_workload() -> None:
     assert scope.startswith("scope of prod-us1/productpage")
     assert listeners.splitlines()[1].strip().startswith("127.0.0.1:3306 (MySQL")
     assert host.startswith("mysql.foo.com has a cluster in this scope")
+    assert rules.splitlines()[0] == "rules cited:"
+    assert "  §3.2  docs: how-istiod-decides#rule-3-2" in rules.splitlines()
 
 
 def test_demo_for_another_workload_and_host() -> None:
@@ -288,12 +304,17 @@ def test_validate_reports_each_diagnostic_located_and_exits_1(tmp_path: Path) ->
     lines = result.stdout.splitlines()
     host_line = line_of(INVALID, "bad_ns/")
     column = INVALID.splitlines()[host_line - 1].index('"bad_ns') + 1
-    assert lines[0].startswith(f"{path}:{host_line}:{column}: error V23 spec.egress[0].hosts[1]: ")
+    assert lines[0].startswith(f"{path}:{host_line}:{column}: error V23 Sidecar shop/web spec.egress[0].hosts[1]: ")
     # The caret excerpt under the bad part of the host.
     assert lines[1:3] == ["    bad_ns/web.example.com", "    ^^^^^^"]
     assert lines[3].startswith(f"{path}:{line_of(INVALID, 'exportTo')}:")
-    assert " error X1 spec.exportTo[1]: duplicate entries in exportTo" in lines[3]
-    assert lines[-1] == "2 errors, 0 warnings in 1 Sidecar (2 objects read)"
+    assert " error X1 VirtualService shop/vs spec.exportTo[1]: duplicate entries in exportTo" in lines[3]
+    assert lines[-4:] == [
+        "2 errors, 0 warnings in 1 Sidecar (2 objects read)",
+        "rules cited:",
+        "  V23  docs: rules#v23",
+        "  X1   docs: rules#x1",
+    ]
     assert ESC not in result.stdout  # not a terminal: no colour
 
 
@@ -301,7 +322,7 @@ def test_validate_warnings_exit_0_unless_fail_on_warning(tmp_path: Path) -> None
     path = write(tmp_path, "warned.yaml", WARNED)
     result = run("validate", str(path))
     assert result.returncode == 0, result.stderr
-    assert f"{path}:5:3: warning V8 spec.workloadSelector: " in result.stdout
+    assert f"{path}:5:3: warning V8 Sidecar shop/web spec.workloadSelector: " in result.stdout
     assert run("validate", str(path), "--fail-on", "warning").returncode == 1
 
 
@@ -322,7 +343,9 @@ def test_validate_directory_recursively(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert f"{root / 'more/deeper/invalid.json'}:" in result.stdout
     assert "error V23" in result.stdout
-    assert result.stdout.endswith("1 error, 0 warnings in 2 Sidecars (7 objects read)\n")
+    assert result.stdout.endswith(
+        "1 error, 0 warnings in 2 Sidecars (7 objects read)\nrules cited:\n  V23  docs: rules#v23\n"
+    )
     # A file named again, or inside a directory named too, is read once.
     again = run("validate", str(root), str(root / "services.yaml"), str(root / "more"))
     assert again.stdout == result.stdout
@@ -396,13 +419,17 @@ def test_validate_bad_paths_exit_2(tmp_path: Path, args: list[str], message: str
 def test_explain_a_workload(tmp_path: Path) -> None:
     result = run("explain", str(mesh_dir(tmp_path)), "--workload", "shop/web-1")
     assert result.returncode == 0, result.stderr
-    selection, listeners = result.stdout.strip().split("\n\n")
+    selection, listeners, rules = result.stdout.strip().split("\n\n")
+    assert rules.splitlines()[1:3] == [
+        "  §3.2  docs: how-istiod-decides#rule-3-2",
+        "  §3.4  docs: how-istiod-decides#rule-3-4",
+    ]
     assert selection.splitlines() == [
         "workload shop/web-1: Sidecar shop/web applies (workload selector)",
         "  - shop/web: chosen: the first matching selector Sidecar in istiod's order (3.2, 3.4)",
     ]
-    assert listeners.splitlines()[0] == "outbound listeners:"
-    assert "  10.0.0.20:5432 (TCP, from egress[0]): db.data.svc.cluster.local" in listeners
+    assert listeners.splitlines()[0] == "outbound listeners (2):"
+    assert "  10.0.0.20:5432 (TCP; from egress[0]): 1 host: db.data.svc.cluster.local" in listeners
     assert "0.0.0.0:8080" in listeners
 
 
@@ -416,7 +443,7 @@ def test_explain_a_host(tmp_path: Path) -> None:
         "db.data.svc.cluster.local",
     )
     assert result.returncode == 0, result.stderr
-    host = result.stdout.strip().split("\n\n")[-1]
+    host = result.stdout.strip().split("\n\n")[-2]
     assert host.startswith("db.data.svc.cluster.local is not in this scope\n  - ")
     assert ESC not in result.stdout
 
@@ -465,10 +492,10 @@ def test_explain_json(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--workload", "shop/nope"], "no workload 'shop/nope' in the mesh; it has: shop/web-1"),
-        (["--labels", "app=web"], "--labels needs --namespace"),
-        (["--workload", "shop/web-1", "--labels", "app=web"], "--labels needs --namespace"),
+        (["--labels", "app=web"], "-l/--labels needs -n/--namespace"),
+        (["--workload", "shop/web-1", "--labels", "app=web"], "-l/--labels needs -n/--namespace"),
         (["--namespace", "shop", "--labels", "app"], "'app' is not key=value"),
-        ([], "give --workload NS/NAME, or --namespace NS and --labels K=V,..."),
+        ([], "give -w/--workload NS/NAME, or -n/--namespace NS and -l/--labels K=V,..."),
         (["--workload", "a/b", "--namespace", "a"], "not allowed with argument"),
     ],
 )
@@ -488,10 +515,13 @@ def test_scope_per_egress_listener(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("scope of shop/web-1: Sidecar shop/web (workload selector)")
     assert lines[1] == "egress[0] catch-all listener, hosts ./*, data/*:"
-    assert "    imports db.data.svc.cluster.local (data, Kubernetes, ports 5432/TCP (tcp-db))" in (
+    assert "    imports db.data.svc.cluster.local (data, Kubernetes Service, ports 5432/TCP (tcp-db))" in (
         lines
     )
-    assert "    uses DestinationRule for db.data.svc.cluster.local in data (from data/db)" in lines
+    assert (
+        "    DestinationRule data/db (host db.data.svc.cluster.local) applies to "
+        "db.data.svc.cluster.local" in lines
+    )
     assert lines[-1].startswith("  2 services get clusters")
 
 
@@ -557,10 +587,15 @@ def test_analyze_findings_exit_1(tmp_path: Path) -> None:
     sidecar = root / "sidecars/web.yml"
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{sidecar}:5:")
-    assert " error IST0101 spec.workloadSelector.labels.app: " in lines[0]
+    assert " error IST0101 Sidecar shop/web spec.workloadSelector.labels.app: " in lines[0]
     assert lines[1].startswith(f"{sidecar}:7:")
-    assert " warning SM0001 spec.egress[0].hosts[2]: 'other/*' imports nothing" in lines[1]
-    assert lines[-1] == "1 error, 1 warning in 1 Sidecar"
+    assert " warning SM0001 Sidecar shop/web spec.egress[0].hosts[2]: 'other/*' imports nothing" in lines[1]
+    assert lines[-4:] == [
+        "1 error, 1 warning in 1 Sidecar",
+        "rules cited:",
+        "  IST0101  docs: how-istiod-decides#rule-ist0101",
+        "  SM0001   docs: how-istiod-decides#rule-sm0001",
+    ]
 
 
 def test_analyze_json_from_stdin() -> None:
@@ -689,7 +724,7 @@ def test_unknown_command_exits_2() -> None:
 def test_summary_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     result = run("summary", str(tmp_path / "missing.yaml"))
     assert result.returncode == 2
-    assert "missing.yaml: No such file or directory" in result.stderr
+    assert "missing.yaml: no such file or directory" in result.stderr
 
 
 # --------------------------------------------------------------------------- terminals
