@@ -423,18 +423,17 @@ def _service_kind(service: MeshService) -> str:
 
 
 def _host_steps(host: HostExplanation) -> list[str]:
-    """The explanation's steps, naming a ServiceEntry's location instead of "External"."""
+    """The explanation's steps, naming the kind of service (a ServiceEntry with its location)."""
     service = host.service
-    steps = list(host.steps)
-    if service is not None and service.registry is Registry.EXTERNAL:
-        prefix = f"{service.registry.value} service in "
-        steps = [
-            f"{_service_kind(service)} in {step.removeprefix(prefix)}"
-            if step.startswith(prefix)
-            else step
-            for step in steps
-        ]
-    return steps
+    if service is None:
+        return list(host.steps)
+    prefix = f"{service.registry.value} service in "
+    return [
+        f"{_service_kind(service)} in {step.removeprefix(prefix)}"
+        if step.startswith(prefix)
+        else step
+        for step in host.steps
+    ]
 
 
 def _host_dict(host: HostExplanation, scope: SidecarScope) -> dict[str, Any]:
