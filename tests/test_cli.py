@@ -1152,3 +1152,18 @@ def test_no_help_mentions_a_file_outside_the_project() -> None:
     assert set(commands.choices) == set(COMMANDS)
     for sub in commands.choices.values():
         assert not mentions_outside(sub.format_help())
+
+
+def test_diff_summarises_long_lists_unless_wide(tmp_path: Path) -> None:
+    old = wide_mesh(tmp_path, 30)
+    new = write(
+        tmp_path,
+        "narrow.yaml",
+        old.read_text(encoding="utf-8") + "---\n" + SIDECAR.replace('"./*", "data/*"', '"data/*"'),
+    )
+    lines = run("diff", str(old), str(new)).stdout.splitlines()
+    lost = [line for line in lines if line.startswith("  - ")]
+    assert len(lost) == 9  # eight pairs and the count
+    assert lost[-1] == "  - ... and 23 more lost (--wide or -o json for all)"
+    wide = run("diff", str(old), str(new), "--wide").stdout.splitlines()
+    assert len([line for line in wide if line.startswith("  - ")]) == 31

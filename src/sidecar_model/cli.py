@@ -819,14 +819,28 @@ def _diff(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str
     code = EXIT_FINDINGS if args.exit_code and result else EXIT_OK
     if args.output != "text":
         return _data_output(args, result.to_dict()), code
-    lines = []
-    for line in str(result).splitlines():
-        if line.startswith("  + "):
-            line = style.paint(line, _GREEN)  # noqa: PLW2901 - recoloured in place
-        elif line.startswith("  - "):
-            line = style.paint(line, _RED)  # noqa: PLW2901
-        lines.append(line)
+    lines = [str(result).splitlines()[0]]
+    for workload in result.changed:
+        lines.extend(_changed_lines(str(workload), style, wide=args.wide))
+    lines.extend(f"added: {name}" for name in result.added)
+    lines.extend(f"removed: {name}" for name in result.removed)
     return "\n".join(lines) + "\n", code
+
+
+def _changed_lines(text: str, style: _Style, *, wide: bool) -> list[str]:
+    """One workload's change: its head, then at most 8 gained and 8 lost pairs, counted."""
+    head = [line for line in text.splitlines() if not line.startswith(("  + ", "  - "))]
+    out = list(head)
+    for sign, colour, word in (("+", _GREEN, "gained"), ("-", _RED, "lost")):
+        pairs = [line for line in text.splitlines() if line.startswith(f"  {sign} ")]
+        shown = pairs if wide else pairs[:_HOSTS_SHOWN]
+        out.extend(style.paint(line, colour) for line in shown)
+        if len(shown) < len(pairs):
+            out.append(
+                f"  {sign} ... and {len(pairs) - len(shown)} more {word} "
+                "(--wide or -o json for all)"
+            )
+    return out
 
 
 def _graph(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
@@ -838,7 +852,7 @@ def _graph(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[s
     if args.output in {"json", "yaml"}:
         return _data_output(args, graph.to_dict()), EXIT_OK
     render: dict[str, Callable[[], str]] = {
-        "text": graph.__str__,
+        "text": lambda: "\n".join(_wrap("", line) for line in str(graph).splitlines()),
         "dot": graph.to_dot,
         "mermaid": graph.to_mermaid,
     }
@@ -1056,6 +1070,7 @@ def _parser() -> argparse.ArgumentParser:
     diff_.add_argument(
         "--exit-code", action="store_true", help="exit with 1 when some workload changes"
     )
+    _wide_option(diff_)
     command(
         "graph",
         [inputs],
