@@ -115,8 +115,14 @@ def test_every_rule_the_source_cites_has_a_target_in_the_markdown() -> None:
         "how-istiod-decides": set(
             re.findall(r"^\((rule-[a-z0-9-]+)\)=$", _read("how-istiod-decides.md"), re.MULTILINE)
         ),
+        # A rule of rules.md is a heading ("## V23", anchor v23) or an explicit "(v23)=" target.
         "rules": {
-            m.lower() for m in re.findall(r"^## ([VX]\d+)\b", _read("rules.md"), re.MULTILINE)
+            name.lower()
+            for found in re.findall(
+                r"^(?:#+ ([VX]\d+)\b|\(([vx]\d+)\)=$)", _read("rules.md"), re.MULTILINE
+            )
+            for name in found
+            if name
         },
     }
     missing = {
@@ -177,3 +183,40 @@ def test_no_page_cites_a_file_outside_the_project(built_html: Path) -> None:
             continue
         text = page.read_text(encoding="utf-8")
         assert "istio-sidecar-semantics" not in text, page.name
+
+
+# --------------------------------------------------------------------------- the link module
+
+
+def test_anchor_scheme() -> None:
+    assert _rule_links.anchor("§4.2.1") == ("how-istiod-decides", "rule-4-2-1")
+    assert _rule_links.anchor("4.2.1") == ("how-istiod-decides", "rule-4-2-1")
+    assert _rule_links.anchor("MSP2") == ("how-istiod-decides", "rule-msp2")
+    assert _rule_links.anchor("IST0110") == ("how-istiod-decides", "rule-ist0110")
+    assert _rule_links.anchor("X5") == ("rules", "x5")
+    with pytest.raises(ValueError, match="not a rule id"):
+        _rule_links.anchor("frobnicate")
+
+
+def test_cited_reads_every_citation_style() -> None:
+    text = "lost (3.2); see §4.4.4, L1..L3, V1-V3 and (5.4, 5.8); SM0004; not E501 or T201"
+    assert _rule_links.cited(text) == (
+        "§3.2",
+        "§4.4.4",
+        "L1",
+        "L2",
+        "L3",
+        "V1",
+        "V2",
+        "V3",
+        "§5.4",
+        "§5.8",
+        "SM0004",
+    )
+
+
+def test_url_base_can_be_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIDECAR_MODEL_DOCS_URL", "file:///srv/docs/")
+    assert _rule_links.url("L4") == "file:///srv/docs/how-istiod-decides.html#rule-l4"
+    monkeypatch.delenv("SIDECAR_MODEL_DOCS_URL")
+    assert _rule_links.url("V9") == _rule_links.DOCS_URL + "rules.html#v9"
