@@ -23,6 +23,7 @@ import tokenize
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sidecar_model import _rule_links
 
@@ -220,3 +221,29 @@ def test_url_base_can_be_overridden(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _rule_links.url("L4") == "file:///srv/docs/how-istiod-decides.html#rule-l4"
     monkeypatch.delenv("SIDECAR_MODEL_DOCS_URL")
     assert _rule_links.url("V9") == _rule_links.DOCS_URL + "rules.html#v9"
+
+
+# --------------------------------------------------------------------------- pre-commit hooks
+
+
+def test_the_pre_commit_hooks_run_the_command() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {hook["id"] for hook in hooks} == {"sidecar-model-validate", "sidecar-model-analyze"}
+    for hook in hooks:
+        program, *args = shlex.split(hook["entry"])
+        assert program == "sidecar-model"
+        assert hook["language"] == "python"
+        # pre-commit appends the hook's args, then (unless pass_filenames is false) the files.
+        files = [] if hook.get("pass_filenames") is False else ["shop/sidecars/web.yaml"]
+        paths = ["shop"] if hook.get("args") == ["."] else []
+        result = subprocess.run(  # noqa: S603 - our own interpreter and the hook's arguments
+            [sys.executable, "-m", "sidecar_model", *args, *paths, *files],
+            cwd=EXAMPLES,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": _absolute_pythonpath()},
+        )
+        assert result.returncode == 0, (hook["id"], result.stdout, result.stderr)
+        assert "0 errors" in result.stdout
