@@ -67,7 +67,6 @@ if TYPE_CHECKING:
         MergedDestinationRule,
         OutboundListener,
         SidecarScope,
-        SidecarSelection,
     )
     from sidecar_model.resources import Resource
 
@@ -326,7 +325,7 @@ def _position(diagnostic: Diagnostic) -> tuple[int, int] | None:
         found = resource.locate(path)
         if found is not None:
             return found
-        path = path.rpartition(".")[0] if "." in path else path.rpartition("[")[0]
+        path = path.rpartition("[")[0] if path.endswith("]") else path.rpartition(".")[0]
     return resource.locate("kind")
 
 
@@ -451,10 +450,6 @@ def _host_text(host: HostExplanation, style: _Style) -> str:
     return "\n".join([head, *(f"  - {step}" for step in _host_steps(host))])
 
 
-def _selection_text(selection: SidecarSelection) -> str:
-    return str(selection)
-
-
 def _with_rules(args: argparse.Namespace, data: dict[str, Any], *texts: str) -> str:
     """JSON/YAML output with a ``rules`` field: where each rule cited in ``texts`` is explained."""
     data["rules"] = _rules_field(*texts)
@@ -495,7 +490,7 @@ def explain(mesh: Mesh, workload_key: str, host: str | None) -> str:
     workload = _find_workload(mesh, workload_key)
     scope = resolver.compute_scope(mesh, workload)
     sections = [
-        _selection_text(scope.selection),
+        str(scope.selection),
         _scope_text(scope, wide=False),
         _listeners_text(scope, wide=False),
     ]
@@ -665,7 +660,7 @@ def _explain(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[
             texts.extend(host.steps)
         texts.extend(str(listener["protocolReason"]) for listener in data["listeners"])
         return _with_rules(args, data, *texts), EXIT_OK
-    sections = [_selection_text(scope.selection), _listeners_text(scope, wide=args.wide)]
+    sections = [str(scope.selection), _listeners_text(scope, wide=args.wide)]
     if host is not None:
         sections.append(_host_text(host, style))
     return _with_footer("\n\n".join(sections)), EXIT_OK
@@ -730,7 +725,7 @@ def _port_text(port: ServicePort) -> str:
     return f"{port.number}/{protocol}" + (f" ({port.name})" if port.name else "")
 
 
-def _scope(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
+def _scope(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
     mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
     scope = resolver.compute_scope(mesh, _workload(mesh, args))
     if args.output != "text":
@@ -748,7 +743,8 @@ def _scope(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[s
             }
             entry["destinationRules"] = [rule.to_dict() for rule in used.values()]
         return _with_rules(args, data, str(scope)), EXIT_OK
-    return _with_footer(_scope_text(scope, wide=args.wide)), EXIT_OK
+    head, _, rest = _scope_text(scope, wide=args.wide).partition("\n")
+    return _with_footer(f"{style.paint(head, _BOLD)}\n{rest}"), EXIT_OK
 
 
 def _workloads(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
@@ -881,7 +877,7 @@ def _demo(args: argparse.Namespace, _reader: _Reader, style: _Style) -> tuple[st
     summaries = "\n".join(summarize(resource) for resource in resources)
     sections = [
         summaries,
-        _selection_text(scope.selection),
+        str(scope.selection),
         _scope_text(scope, wide=args.wide),
         _listeners_text(scope, wide=args.wide),
     ]
