@@ -1167,3 +1167,28 @@ def test_diff_summarises_long_lists_unless_wide(tmp_path: Path) -> None:
     assert lost[-1] == "  - ... and 23 more lost (--wide or -o json for all)"
     wide = run("diff", str(old), str(new), "--wide").stdout.splitlines()
     assert len([line for line in wide if line.startswith("  - ")]) == 31
+
+
+def test_sarif_of_standard_input_names_the_object_instead_of_a_file() -> None:
+    import jsonschema  # noqa: PLC0415 - a test dependency only these tests need
+
+    result = run("validate", "-", "-o", "sarif", stdin=INVALID)
+    assert result.returncode == 1, result.stderr
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    location = log["runs"][0]["results"][0]["locations"][0]
+    assert "physicalLocation" not in location
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == (
+        "Sidecar shop/web spec.egress[0].hosts[1]"
+    )
+
+
+def test_junit_counts_warnings_as_failures_only_when_asked(tmp_path: Path) -> None:
+    root = mesh_dir(tmp_path, WARNED)
+    plain = run("analyze", str(root), "-o", "junit")
+    strict = run("analyze", str(root), "-o", "junit", "--fail-on", "warning")
+    assert (plain.returncode, strict.returncode) == (0, 1)
+    for result, failures in ((plain, "0"), (strict, "1")):
+        suites = ET.fromstring(result.stdout.split("\n", 1)[1])  # noqa: S314 - our own output
+        assert suites.get("failures") == failures
+        assert "SM0003" in result.stdout
