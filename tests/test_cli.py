@@ -1194,3 +1194,14 @@ def test_junit_counts_warnings_as_failures_only_when_asked(tmp_path: Path) -> No
         suites = ET.fromstring(result.stdout.split("\n", 1)[1])  # noqa: S314 - our own output
         assert suites.get("failures") == failures
         assert "SM0003" in result.stdout
+
+
+def test_a_port_without_a_known_protocol_says_why_it_is_auto_detect(tmp_path: Path) -> None:
+    mesh = MESH.replace("[{name: tcp-db, port: 5432}]", "[{name: db, port: 5432}]")
+    root = mesh_dir(tmp_path / "unnamed", SIDECAR)
+    write(root, "services.yaml", mesh)
+    data = parse_json(run("explain", str(root), "-w", "shop/web-1", "-o", "json"))
+    listener = next(lst for lst in data["listeners"] if lst["port"] == 5432)
+    assert listener["protocol"] == "auto-detect"
+    assert "names no known protocol" in listener["protocolReason"]
+    assert "§1.5" in [rule["id"] for rule in data["rules"]]

@@ -365,12 +365,16 @@ def _protocol_reason(scope: SidecarScope, listener: OutboundListener) -> str | N
     if port is not None and port.number:
         declared = port.parsed_protocol
         if declared is Protocol.UNSUPPORTED:
-            return "the egress port declares no protocol, so it is detected from the traffic (1.5)"
+            return "the egress port names no known protocol, so it is detected (1.5)"
         if declared.is_http and wildcard:
             return f"declared {port.protocol}, but a wildcard HTTP listener is sniffed (L4)"
+        return "services of different protocols share this address and port (L6)"
     if wildcard:
         return "HTTP services on the wildcard address are sniffed (L4)"
-    return "services of different protocols share this address and port (L6)"
+    return (
+        "a service port here names no known protocol, or services of different protocols "
+        "share this address and port (§1.5, L6)"
+    )
 
 
 def _listener_dict(scope: SidecarScope, listener: OutboundListener) -> dict[str, Any]:
@@ -397,9 +401,7 @@ def _listener_text(scope: SidecarScope, listener: OutboundListener, *, wide: boo
         head, f"{hosts}: {_shorten(listener.hosts, wide=wide)}" if listener.hosts else "no hosts"
     )
     if listener.shadowed:
-        text += "\n" + _wrap(
-            "      shadowed (MSP2): ", _shorten(listener.shadowed, wide=wide), "        "
-        )
+        text += "\n" + _wrap("      shadowed: ", _shorten(listener.shadowed, wide=wide), "        ")
     return text
 
 
