@@ -706,6 +706,11 @@ def test_demo_json() -> None:
     assert data["selection"]["sidecar"] == "prod-us1/no-ip-tables"
     assert data["listeners"][0]["port"] == 3306
     assert data["host"]["hostname"] == "mysql.foo.com"
+    # Each reason carries the ids of the rules it cites; "rules" says where each is explained.
+    assert data["selection"]["candidates"][0]["rules"] == ["§3.2", "§3.4"]
+    assert data["host"]["stepRules"][0] == ["§4.2"]
+    docs = {rule["id"]: rule["docs"] for rule in data["rules"]}
+    assert docs["§3.2"] == "how-istiod-decides.html#rule-3-2"
     assert len(data["resources"]) == len(sidecar_model.loads(mesh_text()))
 
 

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         MergedDestinationRule,
         OutboundListener,
         SidecarScope,
+        SidecarSelection,
     )
     from sidecar_model.resources import Resource
 
@@ -440,6 +441,7 @@ def _host_steps(host: HostExplanation) -> list[str]:
 def _host_dict(host: HostExplanation, scope: SidecarScope) -> dict[str, Any]:
     data = host.to_dict()
     data["steps"] = _host_steps(host)
+    data["stepRules"] = [list(_rule_links.cited(step)) for step in data["steps"]]
     if host.service is not None:
         data["service"]["kind"] = _service_kind(host.service)
     data["listeners"] = [_listener_dict(scope, listener) for listener in host.listeners]
@@ -450,6 +452,14 @@ def _host_text(host: HostExplanation, style: _Style) -> str:
     verdict = "has a cluster in this scope" if host.imported else "is not in this scope"
     head = style.paint(f"{host.hostname} {verdict}", _GREEN if host.imported else _YELLOW)
     return "\n".join([head, *(f"  - {step}" for step in _host_steps(host))])
+
+
+def _selection_dict(selection: SidecarSelection) -> dict[str, Any]:
+    """The selection's ``to_dict()``, each candidate with the ids of the rules its reason cites."""
+    data = selection.to_dict()
+    for candidate in data["candidates"]:
+        candidate["rules"] = list(_rule_links.cited(candidate["reason"]))
+    return data
 
 
 def _with_rules(args: argparse.Namespace, data: dict[str, Any], *texts: str) -> str:
@@ -651,7 +661,7 @@ def _explain(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[
     host = None if args.host is None else resolver.explain_host(scope, args.host)
     if args.output != "text":
         data: dict[str, Any] = {
-            "selection": scope.selection.to_dict(),
+            "selection": _selection_dict(scope.selection),
             "listeners": [
                 _listener_dict(scope, listener) for listener in resolver.outbound_listeners(scope)
             ],
@@ -865,7 +875,7 @@ def _demo(args: argparse.Namespace, _reader: _Reader, style: _Style) -> tuple[st
     if args.output != "text":
         data: dict[str, Any] = {
             "resources": [summarize(resource) for resource in resources],
-            "selection": scope.selection.to_dict(),
+            "selection": _selection_dict(scope.selection),
             "scope": scope.to_dict(),
             "listeners": [
                 _listener_dict(scope, listener) for listener in resolver.outbound_listeners(scope)
