@@ -34,3 +34,7 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 
 html_theme = "furo"
 html_title = f"sidecar-model {release}"
+
+# Long lines in code blocks wrap instead of running off the right edge (docs/_static/custom.css).
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]

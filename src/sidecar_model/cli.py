@@ -2,17 +2,23 @@
 
 Every subcommand that reads a mesh takes files, directories (searched recursively for
 ``*.yaml``, ``*.yml`` and ``*.json``, skipping hidden files and folders) and ``-`` for standard
-input, an optional ``--mesh-config FILE``, and ``--format text|json``; JSON output is the
-results' ``to_dict()``.
+input, an optional ``--mesh-config FILE``, and ``-o``/``--output``: ``text`` for people, or
+``json`` / ``yaml`` for programs, pure documents whose shape is a JSON Schema shipped in
+``sidecar_model/schemas``. ``validate`` and ``analyze`` also write ``sarif`` (SARIF 2.1.0) and
+``junit`` (JUnit XML).
 
 - ``validate``: every Sidecar checked as Istio's admission webhook does, and the ``exportTo``
   lists of VirtualServices, DestinationRules and ServiceEntries, one line per diagnostic.
 - ``explain``: which Sidecar a workload gets and why, its outbound listeners, one host.
 - ``scope``: what a workload's proxy imports, per egress listener.
+- ``workloads``: one row per workload: its Sidecar, outbound mode, services and listeners.
 - ``analyze``: cross-resource checks (:func:`sidecar_model.analysis.analyze`).
 - ``diff OLD NEW``: what changes for every workload between two mesh snapshots.
-- ``graph``: which namespaces reach which, as text, DOT, Mermaid or JSON.
+- ``graph``: which namespaces reach which, as text, DOT, Mermaid, JSON or YAML.
 - ``demo``: ``explain`` on the bundled example mesh; ``seed`` and ``summary`` re-dump manifests.
+
+Every rule a text output cites is listed at its end with its docs anchor
+(``docs: how-istiod-decides#rule-l4``); JSON and YAML carry the same as a ``rules`` field.
 
 Exit codes: 0 success with nothing to report, 1 findings (``validate`` and ``analyze`` found
 errors, or warnings too with ``--fail-on warning``; ``diff --exit-code`` found changes), 2 bad
@@ -23,6 +29,7 @@ usage or input that does not load (the problems go to standard error, located as
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import sys
@@ -31,23 +38,40 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from sidecar_model import resolver
+from sidecar_model import _rule_links, resolver
+from sidecar_model._cli_output import HOSTS_SHOWN as _HOSTS_SHOWN
+from sidecar_model._cli_output import json_text as _json_text
+from sidecar_model._cli_output import junit as _junit
+from sidecar_model._cli_output import rule_footer as _rule_footer
+from sidecar_model._cli_output import rules_field as _rules_field
+from sidecar_model._cli_output import sarif as _sarif
+from sidecar_model._cli_output import shorten as _shorten
+from sidecar_model._cli_output import user_protocols as _user_protocols
+from sidecar_model._cli_output import wrap as _wrap
+from sidecar_model._cli_output import yaml_text as _yaml_text
+from sidecar_model._results import resource_name
 from sidecar_model.analysis import analyze, diff, reachability
-from sidecar_model.codec import dumps, load, loads, read_yaml
+from sidecar_model.codec import dumps, loads, read_yaml
 from sidecar_model.errors import ManifestError, Problem, SidecarModelError
 from sidecar_model.examples import MESH, SEED, mesh_text, seed_text
-from sidecar_model.mesh import Mesh, MeshConfig, Workload
-from sidecar_model.model import Sidecar
+from sidecar_model.mesh import Mesh, MeshConfig, MeshService, Registry, ServicePort, Workload
+from sidecar_model.model import Protocol, Sidecar
 from sidecar_model.resources import DestinationRuleSpec, ServiceEntrySpec, VirtualServiceSpec
 from sidecar_model.validation import Diagnostic, Severity, check_export_to, validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 
-    from sidecar_model.resolver import SidecarScope
+    from sidecar_model.resolver import (
+        HostExplanation,
+        MergedDestinationRule,
+        OutboundListener,
+        SidecarScope,
+        SidecarSelection,
+    )
     from sidecar_model.resources import Resource
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main", "summarize"]
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "OUTPUTS", "main", "summarize"]
 
 #: Success, and nothing to report.
 EXIT_OK: Final = 0
@@ -69,7 +93,9 @@ PROGRESS_OBJECTS: Final = 500
 _LISTED: Final = 20
 
 _STDIN: Final = "-"
+__version__: Final = importlib.metadata.version("sidecar-model")
 _RED, _YELLOW, _GREEN, _BOLD = "31", "33", "32", "1"
+_WILDCARDS: Final = frozenset({"0.0.0.0", "::"})  # noqa: S104 - addresses compared, not bound
 
 
 class _InputError(SidecarModelError):
@@ -133,25 +159,8 @@ class _Progress:
             self.shown = False
 
 
-def _diagnostic_text(diagnostic: Diagnostic, style: _Style) -> str:
-    """``file:line:col: severity code path: message``, then the caret excerpt, indented."""
-    head = (
-        f"{style.severity(diagnostic.severity)} {diagnostic.code} {diagnostic.path}: "
-        f"{diagnostic.message}"
-    )
-    location = diagnostic.location
-    text = f"{location}: {head}" if location else head
-    if diagnostic.excerpt:
-        text += "".join(f"\n    {line}" for line in diagnostic.excerpt.splitlines())
-    return text
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _json(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 # =========================================================================== reading input
@@ -261,14 +270,14 @@ class _Reader:
         return Mesh.from_resources(resources, config=config)
 
 
-def _parse_labels(text: str) -> dict[str, str]:
+def _parse_labels(text: str, flag: str = "-l/--labels") -> dict[str, str]:
     labels: dict[str, str] = {}
     for item in text.split(","):
         if not item.strip():
             continue
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise _InputError(f"--labels: {item!r} is not key=value (write app=web,version=v1)")
+            raise _InputError(f"{flag}: {item!r} is not key=value (write app=web,version=v1)")
         labels[key.strip()] = value.strip()
     return labels
 
@@ -294,6 +303,177 @@ def _workload(mesh: Mesh, args: argparse.Namespace) -> Workload:
     return Workload(namespace=args.namespace, labels=labels)
 
 
+# =========================================================================== rendering
+
+
+def _data_output(args: argparse.Namespace, data: object) -> str:
+    """JSON or YAML of ``data``, as ``-o`` asks."""
+    data = _user_protocols(data)
+    return _yaml_text(data) if args.output == "yaml" else _json_text(data)
+
+
+def _position(diagnostic: Diagnostic) -> tuple[int, int] | None:
+    """Where a diagnostic points, as (line, column).
+
+    For a missing field: its nearest present parent, else the object's ``kind`` line, so that
+    a Sidecar without ``spec:`` still has a line to point at.
+    """
+    resource = diagnostic.resource
+    if resource is None or resource.source is None:
+        return None
+    path = diagnostic.path
+    while path:
+        found = resource.locate(path)
+        if found is not None:
+            return found
+        path = path.rpartition("[")[0] if path.endswith("]") else path.rpartition(".")[0]
+    return resource.locate("kind")
+
+
+def _diagnostic_text(diagnostic: Diagnostic, style: _Style) -> str:
+    """``file:line:col: severity code Kind ns/name path: message``, then the excerpt."""
+    resource = diagnostic.resource
+    what = "" if resource is None else f"{resource.kind} {resource_name(resource)} "
+    head = (
+        f"{style.severity(diagnostic.severity)} {diagnostic.code} {what}{diagnostic.path}: "
+        f"{diagnostic.message}"
+    )
+    location = ""
+    if diagnostic.source or (resource is not None and resource.source is not None):
+        position = _position(diagnostic)
+        parts = [diagnostic.source or "<string>", *(str(n) for n in position or ())]
+        location = ":".join(parts)
+    text = f"{location}: {head}" if location else head
+    if diagnostic.excerpt:
+        text += "".join(f"\n    {line}" for line in diagnostic.excerpt.splitlines())
+    return text
+
+
+def _protocol(listener: OutboundListener) -> str:
+    """The listener's protocol as a user says it: ``auto-detect`` for sniffing, else its name."""
+    if listener.protocol is Protocol.UNSUPPORTED:
+        return "auto-detect"
+    return str(listener.protocol.value)
+
+
+def _protocol_reason(scope: SidecarScope, listener: OutboundListener) -> str | None:
+    """Why a listener detects its protocol, when it does (L4, L6, §1.5)."""
+    if listener.protocol is not Protocol.UNSUPPORTED:
+        return None
+    egress = next((e for e in scope.egress if e.index == listener.egress_index), None)
+    port = None if egress is None else egress.listener.port
+    wildcard = listener.address in _WILDCARDS
+    if port is not None and port.number:
+        declared = port.parsed_protocol
+        if declared is Protocol.UNSUPPORTED:
+            return "the egress port names no known protocol, so it is detected (1.5)"
+        if declared.is_http and wildcard:
+            return f"declared {port.protocol}, but a wildcard HTTP listener is sniffed (L4)"
+        return "services of different protocols share this address and port (L6)"
+    if wildcard:
+        return "HTTP services on the wildcard address are sniffed (L4)"
+    return (
+        "a service port here names no known protocol, or services of different protocols "
+        "share this address and port (§1.5, L6)"
+    )
+
+
+def _listener_dict(scope: SidecarScope, listener: OutboundListener) -> dict[str, Any]:
+    data = listener.to_dict()
+    data["protocol"] = _protocol(listener)
+    data["protocolReason"] = _protocol_reason(scope, listener)
+    return data
+
+
+def _listener_text(scope: SidecarScope, listener: OutboundListener, *, wide: bool) -> str:
+    reason = _protocol_reason(scope, listener)
+    proto = _protocol(listener) + (f": {reason}" if reason else "")
+    socket = ", binds a socket" if listener.binds_socket else ""
+    route = f', route "{listener.route}"' if listener.route else ""
+    owner = listener.route_egress_index
+    if owner is not None and owner != listener.egress_index:
+        route += f" of egress[{owner}]"
+    head = (
+        f"  {listener.address}:{listener.port} ({proto}; from egress[{listener.egress_index}]"
+        f"{route}{socket}): "
+    )
+    hosts = _plural(len(listener.hosts), "host")
+    text = _wrap(
+        head, f"{hosts}: {_shorten(listener.hosts, wide=wide)}" if listener.hosts else "no hosts"
+    )
+    if listener.shadowed:
+        text += "\n" + _wrap("      shadowed: ", _shorten(listener.shadowed, wide=wide), "        ")
+    return text
+
+
+def _listeners_text(scope: SidecarScope, *, wide: bool) -> str:
+    listeners = resolver.outbound_listeners(scope)
+    if not listeners:
+        return "outbound listeners: none"
+    lines = [f"outbound listeners ({len(listeners)}):"]
+    lines.extend(_listener_text(scope, listener, wide=wide) for listener in listeners)
+    return "\n".join(lines)
+
+
+def _service_kind(service: MeshService) -> str:
+    """``Kubernetes Service``, or ``ServiceEntry (MESH_INTERNAL)`` with its location."""
+    if service.registry is Registry.KUBERNETES:
+        return "Kubernetes Service"
+    spec = None if service.source is None else service.source.spec
+    location = spec.location if isinstance(spec, ServiceEntrySpec) else None
+    return f"ServiceEntry ({location or 'MESH_EXTERNAL'})"
+
+
+def _host_steps(host: HostExplanation) -> list[str]:
+    """The explanation's steps, naming the kind of service (a ServiceEntry with its location)."""
+    service = host.service
+    if service is None:
+        return list(host.steps)
+    prefix = f"{service.registry.value} service in "
+    return [
+        f"{_service_kind(service)} in {step.removeprefix(prefix)}"
+        if step.startswith(prefix)
+        else step
+        for step in host.steps
+    ]
+
+
+def _host_dict(host: HostExplanation, scope: SidecarScope) -> dict[str, Any]:
+    data = host.to_dict()
+    data["steps"] = _host_steps(host)
+    data["stepRules"] = [list(_rule_links.cited(step)) for step in data["steps"]]
+    if host.service is not None:
+        data["service"]["kind"] = _service_kind(host.service)
+    data["listeners"] = [_listener_dict(scope, listener) for listener in host.listeners]
+    return data
+
+
+def _host_text(host: HostExplanation, style: _Style) -> str:
+    verdict = "has a cluster in this scope" if host.imported else "is not in this scope"
+    head = style.paint(f"{host.hostname} {verdict}", _GREEN if host.imported else _YELLOW)
+    return "\n".join([head, *(f"  - {step}" for step in _host_steps(host))])
+
+
+def _selection_dict(selection: SidecarSelection) -> dict[str, Any]:
+    """The selection's ``to_dict()``, each candidate with the ids of the rules its reason cites."""
+    data = selection.to_dict()
+    for candidate in data["candidates"]:
+        candidate["rules"] = list(_rule_links.cited(candidate["reason"]))
+    return data
+
+
+def _with_rules(args: argparse.Namespace, data: dict[str, Any], *texts: str) -> str:
+    """JSON/YAML output with a ``rules`` field: where each rule cited in ``texts`` is explained."""
+    data["rules"] = _rules_field(*texts)
+    return _data_output(args, data)
+
+
+def _with_footer(text: str) -> str:
+    """Text output followed by the links to every rule it cites."""
+    footer = _rule_footer(text)
+    return text + ("\n\n" + "\n".join(footer) if footer else "") + "\n"
+
+
 # =========================================================================== subcommands
 
 
@@ -317,20 +497,17 @@ def summarize(resource: Resource[Any]) -> str:
     return line
 
 
-def _listeners_text(scope: SidecarScope) -> str:
-    listeners = resolver.outbound_listeners(scope)
-    if not listeners:
-        return "outbound listeners: none"
-    return "outbound listeners:\n" + "\n".join(f"  {listener}" for listener in listeners)
-
-
 def explain(mesh: Mesh, workload_key: str, host: str | None) -> str:
     """The demo's report: selection, scope, outbound listeners and one host, as prose."""
     workload = _find_workload(mesh, workload_key)
     scope = resolver.compute_scope(mesh, workload)
-    sections = [str(scope.selection), str(scope), _listeners_text(scope)]
+    sections = [
+        str(scope.selection),
+        _scope_text(scope, wide=False),
+        _listeners_text(scope, wide=False),
+    ]
     if host:
-        sections.append(str(resolver.explain_host(scope, host)))
+        sections.append(_host_text(resolver.explain_host(scope, host), _Style(colour=False)))
     return "\n\n".join(sections)
 
 
@@ -369,18 +546,38 @@ def _validate(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple
         else:
             errors.extend(_export_to_diagnostics(resource))
     ordered = sorted(
-        [*errors, *warnings],
+        _unique([*errors, *warnings]),
         key=lambda d: (d.source or "", d.line or 0, d.column or 0, d.severity is Severity.WARNING),
     )
     return _findings_report(
         args,
         style,
-        errors,
-        warnings,
+        _unique(errors),
+        _unique(warnings),
         ordered,
+        checked=resources,
         counts={"sidecars": sidecars, "objects": len(resources)},
         scope=f"{_plural(sidecars, 'Sidecar')} ({_plural(len(resources), 'object')} read)",
     )
+
+
+def _unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Each finding once: the same code, object, path and message is one finding."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for diagnostic in diagnostics:
+        resource = diagnostic.resource
+        key = (
+            diagnostic.code,
+            diagnostic.path,
+            diagnostic.message,
+            diagnostic.source,
+            None if resource is None else (resource.kind, resource.namespace, resource.name),
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(diagnostic)
+    return out
 
 
 def _analyze(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
@@ -391,7 +588,7 @@ def _analyze(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[
             f"{_plural(len(mesh.services), 'service')}, "
             f"{_plural(len(mesh.workloads), 'workload')}..."
         )
-    diagnostics = analyze(mesh)
+    diagnostics = _unique(analyze(mesh))
     reader.progress.clear()
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     warnings = [d for d in diagnostics if d.severity is not Severity.ERROR]
@@ -401,9 +598,20 @@ def _analyze(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[
         errors,
         warnings,
         diagnostics,
-        counts={},
+        checked=mesh.sidecars,
+        counts={"sidecars": len(mesh.sidecars)},
         scope=_plural(len(mesh.sidecars), "Sidecar"),
     )
+
+
+def _diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+    data = diagnostic.to_dict()
+    position = _position(diagnostic)
+    if data["line"] is None and position is not None:
+        data["line"], data["column"] = position
+    page, name = _rule_links.anchor(diagnostic.code)
+    data["docs"] = f"{page}.html#{name}"
+    return data
 
 
 def _findings_report(  # noqa: PLR0913 - one report shape for validate and analyze
@@ -413,77 +621,199 @@ def _findings_report(  # noqa: PLR0913 - one report shape for validate and analy
     warnings: Sequence[Diagnostic],
     ordered: Sequence[Diagnostic],
     *,
+    checked: Iterable[Resource[Any]],
     counts: dict[str, int],
     scope: str,
 ) -> tuple[str, int]:
     """The output and exit code of a command that reports diagnostics.
 
-    JSON: ``ok``, any ``counts``, then the errors and warnings. Text: one line per
-    diagnostic in ``ordered``, then "N errors, M warnings in <scope>".
+    JSON and YAML: ``ok``, the ``counts``, then the errors and warnings. SARIF: one result per
+    diagnostic. JUnit: one test case per checked object. Text: one line per diagnostic in
+    ``ordered``, "N errors, M warnings in <scope>", then where each code is explained.
     """
     code = _findings(errors, warnings, args)
-    if args.format == "json":
+    if args.output in {"json", "yaml"}:
         data = {
             "ok": not errors,
             **counts,
-            "errors": [d.to_dict() for d in errors],
-            "warnings": [d.to_dict() for d in warnings],
+            "errors": [_diagnostic_dict(d) for d in errors],
+            "warnings": [_diagnostic_dict(d) for d in warnings],
         }
-        return _json(data), code
+        return _data_output(args, data), code
+    if args.output == "sarif":
+        positions = {id(d): _position(d) for d in ordered}
+        return _json_text(_sarif(ordered, version=__version__, positions=positions)), code
+    if args.output == "junit":
+        failing = frozenset(
+            {Severity.ERROR, Severity.WARNING} if args.fail_on == "warning" else {Severity.ERROR}
+        )
+        return _junit(args.command, checked, ordered, failing=failing), code
     lines = [_diagnostic_text(d, style) for d in ordered]
     lines.append(f"{_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')} in {scope}")
-    return "\n".join(lines) + "\n", code
+    codes = " ".join(dict.fromkeys(d.code for d in ordered))
+    footer = _rule_footer(codes)
+    return "\n".join(lines + footer) + "\n", code
 
 
 def _explain(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
     mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
     scope = resolver.compute_scope(mesh, _workload(mesh, args))
     host = None if args.host is None else resolver.explain_host(scope, args.host)
-    if args.format == "json":
+    if args.output != "text":
         data: dict[str, Any] = {
-            "selection": scope.selection.to_dict(),
-            "listeners": [listener.to_dict() for listener in resolver.outbound_listeners(scope)],
+            "selection": _selection_dict(scope.selection),
+            "listeners": [
+                _listener_dict(scope, listener) for listener in resolver.outbound_listeners(scope)
+            ],
         }
+        texts = [str(scope.selection)]
         if host is not None:
-            data["host"] = host.to_dict()
-        return _json(data), EXIT_OK
-    sections = [str(scope.selection), _listeners_text(scope)]
+            data["host"] = _host_dict(host, scope)
+            texts.extend(host.steps)
+        texts.extend(str(listener["protocolReason"]) for listener in data["listeners"])
+        return _with_rules(args, data, *texts), EXIT_OK
+    sections = [str(scope.selection), _listeners_text(scope, wide=args.wide)]
     if host is not None:
-        verdict = str(host)
-        head, _, rest = verdict.partition("\n")
-        colour = _GREEN if host.imported else _YELLOW
-        sections.append(style.paint(head, colour) + (f"\n{rest}" if rest else ""))
-    return "\n\n".join(sections) + "\n", EXIT_OK
+        sections.append(_host_text(host, style))
+    return _with_footer("\n\n".join(sections)), EXIT_OK
+
+
+def _rules_by_service(scope: SidecarScope) -> dict[str, MergedDestinationRule]:
+    return {
+        service.hostname: rule
+        for service in scope.services
+        if (rule := scope.destination_rule(service.hostname)) is not None
+    }
+
+
+def _scope_text(scope: SidecarScope, *, wide: bool) -> str:
+    """Per egress listener: what it imports and routes with, host lists summarised."""
+    lines = [str(scope).splitlines()[0]]
+    rules = _rules_by_service(scope)
+    for egress in scope.egress:
+        lines.append(str(egress).splitlines()[0])
+        lines.append(_service_lines(egress.services, wide=wide))
+        if egress.virtual_services:
+            names = [f"{v.namespace}/{v.name}" for v in egress.virtual_services]
+            lines.append(_wrap("    routes with ", _shorten(names, wide=wide)))
+        used: dict[str, list[str]] = {}
+        for service in egress.services:
+            rule = rules.get(service.hostname)
+            if rule is not None:
+                used.setdefault(_rule_text(rule), []).append(service.hostname)
+        for rule_text, hosts in used.items():
+            lines.append(_wrap(f"    {rule_text} applies to ", _shorten(hosts, wide=wide)))
+    hosts = [s.hostname for s in scope.services]
+    lines.append(
+        _wrap(f"  {_plural(len(hosts), 'service')} get clusters: ", _shorten(hosts, wide=wide))
+    )
+    return "\n".join(lines)
+
+
+def _rule_text(rule: MergedDestinationRule) -> str:
+    names = ", ".join(f"{r.namespace}/{r.name}" for r in rule.rules)
+    return f"DestinationRule {names} (host {rule.host})"
+
+
+def _service_lines(services: Sequence[MeshService], *, wide: bool) -> str:
+    if not services:
+        return "    imports nothing"
+    shown = services if wide or len(services) <= _HOSTS_SHOWN else services[:_HOSTS_SHOWN]
+    lines = [
+        f"    imports {s.hostname} ({s.namespace}, {_service_kind(s)}, ports "
+        f"{', '.join(_port_text(p) for p in s.ports) or 'none'})"
+        for s in shown
+    ]
+    if len(shown) < len(services):
+        lines.append(
+            f"    ... and {len(services) - len(shown)} more services (--wide or -o json for all)"
+        )
+    return "\n".join(lines)
+
+
+def _port_text(port: ServicePort) -> str:
+    """``9080/HTTP (http)``, ``9080/auto-detect (tcp-x)`` for a port istiod sniffs."""
+    protocol = "auto-detect" if port.protocol is Protocol.UNSUPPORTED else port.protocol.value
+    return f"{port.number}/{protocol}" + (f" ({port.name})" if port.name else "")
 
 
 def _scope(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
     mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
     scope = resolver.compute_scope(mesh, _workload(mesh, args))
-    rules = {
-        service.hostname: scope.destination_rule(service.hostname)
-        for egress in scope.egress
-        for service in egress.services
-    }
-    if args.format == "json":
+    if args.output != "text":
+        rules = _rules_by_service(scope)
         data = scope.to_dict()
         for egress, entry in zip(scope.egress, data["egress"], strict=True):
-            entry["destinationRules"] = [
-                rule.to_dict()
-                for rule in (rules[s.hostname] for s in egress.services)
+            for service, service_data in zip(egress.services, entry["services"], strict=True):
+                service_data["kind"] = _service_kind(service)
+                rule = rules.get(service.hostname)
+                service_data["destinationRule"] = None if rule is None else rule.to_dict()
+            used = {
+                id(rule): rule
+                for rule in (rules.get(service.hostname) for service in egress.services)
                 if rule is not None
-            ]
-        return _json(data), EXIT_OK
-    text = str(scope).splitlines()
-    lines = [style.paint(text[0], _BOLD)]
-    for egress in scope.egress:
-        lines.append(str(egress))
-        lines.extend(
-            f"    uses {rule}"
-            for rule in (rules[s.hostname] for s in egress.services)
-            if rule is not None
-        )
-    lines.append(text[-1])
-    return "\n".join(lines) + "\n", EXIT_OK
+            }
+            entry["destinationRules"] = [rule.to_dict() for rule in used.values()]
+        return _with_rules(args, data, str(scope)), EXIT_OK
+    head, _, rest = _scope_text(scope, wide=args.wide).partition("\n")
+    return _with_footer(f"{style.paint(head, _BOLD)}\n{rest}"), EXIT_OK
+
+
+def _workloads(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    wanted = _parse_labels(args.labels or "", flag="-l/--labels")
+    chosen = sorted(
+        (
+            w
+            for w in mesh.workloads
+            if (args.namespace is None or w.namespace == args.namespace)
+            and all(w.labels.get(k) == v for k, v in wanted.items())
+        ),
+        key=lambda w: (w.namespace, w.name),
+    )
+    if len(chosen) > PROGRESS_OBJECTS:
+        reader.progress.show(f"resolving {_plural(len(chosen), 'workload')}...")
+    rows = [_workload_row(mesh, workload) for workload in chosen]
+    reader.progress.clear()
+    if args.output != "text":
+        return _data_output(args, {"workloads": rows}), EXIT_OK
+    if not rows:
+        return "no workloads\n", EXIT_OK
+    table = [list(_WORKLOAD_COLUMNS.values())]
+    table.extend([str(row[key]) for key in _WORKLOAD_COLUMNS] for row in rows)
+    widths = [max(len(line[i]) for line in table) for i in range(len(_WORKLOAD_COLUMNS))]
+    text = "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    )
+    return text + "\n", EXIT_OK
+
+
+#: The ``workloads`` table: JSON key and text heading of each column, in order.
+_WORKLOAD_COLUMNS: Final = {
+    "namespace": "NAMESPACE",
+    "name": "NAME",
+    "kind": "KIND",
+    "sidecar": "SIDECAR",
+    "origin": "ORIGIN",
+    "outboundMode": "OUTBOUND",
+    "importedServices": "SERVICES",
+    "outboundListeners": "LISTENERS",
+}
+
+
+def _workload_row(mesh: Mesh, workload: Workload) -> dict[str, Any]:
+    scope = resolver.compute_scope(mesh, workload)
+    return {
+        "namespace": workload.namespace,
+        "name": workload.name,
+        "kind": "Pod" if workload.source is None else workload.source.kind,
+        "sidecar": resource_name(scope.sidecar) if scope.sidecar is not None else "-",
+        "origin": scope.origin.value,
+        "outboundMode": scope.outbound_mode,
+        "importedServices": len(scope.services),
+        "outboundListeners": len(resolver.outbound_listeners(scope)),
+    }
 
 
 def _diff(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
@@ -495,16 +825,30 @@ def _diff(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str
     result = diff(old, new)
     reader.progress.clear()
     code = EXIT_FINDINGS if args.exit_code and result else EXIT_OK
-    if args.format == "json":
-        return _json(result.to_dict()), code
-    lines = []
-    for line in str(result).splitlines():
-        if line.startswith("  + "):
-            line = style.paint(line, _GREEN)  # noqa: PLW2901 - recoloured in place
-        elif line.startswith("  - "):
-            line = style.paint(line, _RED)  # noqa: PLW2901
-        lines.append(line)
+    if args.output != "text":
+        return _data_output(args, result.to_dict()), code
+    lines = [str(result).splitlines()[0]]
+    for workload in result.changed:
+        lines.extend(_changed_lines(str(workload), style, wide=args.wide))
+    lines.extend(f"added: {name}" for name in result.added)
+    lines.extend(f"removed: {name}" for name in result.removed)
     return "\n".join(lines) + "\n", code
+
+
+def _changed_lines(text: str, style: _Style, *, wide: bool) -> list[str]:
+    """One workload's change: its head, then at most 8 gained and 8 lost pairs, counted."""
+    head = [line for line in text.splitlines() if not line.startswith(("  + ", "  - "))]
+    out = list(head)
+    for sign, colour, word in (("+", _GREEN, "gained"), ("-", _RED, "lost")):
+        pairs = [line for line in text.splitlines() if line.startswith(f"  {sign} ")]
+        shown = pairs if wide else pairs[:_HOSTS_SHOWN]
+        out.extend(style.paint(line, colour) for line in shown)
+        if len(shown) < len(pairs):
+            out.append(
+                f"  {sign} ... and {len(pairs) - len(shown)} more {word} "
+                "(--wide or -o json for all)"
+            )
+    return out
 
 
 def _graph(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
@@ -513,46 +857,60 @@ def _graph(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[s
         reader.progress.show(f"resolving {_plural(len(mesh.workloads), 'workload')}...")
     graph = reachability(mesh)
     reader.progress.clear()
+    if args.output in {"json", "yaml"}:
+        return _data_output(args, graph.to_dict()), EXIT_OK
     render: dict[str, Callable[[], str]] = {
-        "text": graph.__str__,
+        "text": lambda: "\n".join(_wrap("", line) for line in str(graph).splitlines()),
         "dot": graph.to_dot,
         "mermaid": graph.to_mermaid,
-        "json": lambda: _json(graph.to_dict()).rstrip("\n"),
     }
-    return render[args.format]() + "\n", EXIT_OK
+    return render[args.output]() + "\n", EXIT_OK
 
 
-def _demo(args: argparse.Namespace, _reader: _Reader, _style: _Style) -> tuple[str, int]:
+def _demo(args: argparse.Namespace, _reader: _Reader, style: _Style) -> tuple[str, int]:
     resources = loads(mesh_text(), source=MESH)
     mesh = Mesh.from_resources(resources)
-    if args.format == "json":
-        scope = resolver.compute_scope(mesh, _find_workload(mesh, args.workload))
+    scope = resolver.compute_scope(mesh, _find_workload(mesh, args.workload))
+    host = resolver.explain_host(scope, args.host) if args.host else None
+    if args.output != "text":
         data: dict[str, Any] = {
             "resources": [summarize(resource) for resource in resources],
-            "selection": scope.selection.to_dict(),
+            "selection": _selection_dict(scope.selection),
             "scope": scope.to_dict(),
-            "listeners": [listener.to_dict() for listener in resolver.outbound_listeners(scope)],
+            "listeners": [
+                _listener_dict(scope, listener) for listener in resolver.outbound_listeners(scope)
+            ],
         }
-        if args.host:
-            data["host"] = resolver.explain_host(scope, args.host).to_dict()
-        return _json(data), EXIT_OK
+        texts = [str(scope.selection), str(scope)]
+        if host is not None:
+            data["host"] = _host_dict(host, scope)
+            texts.extend(host.steps)
+        return _with_rules(args, data, *texts), EXIT_OK
     summaries = "\n".join(summarize(resource) for resource in resources)
-    return f"{summaries}\n\n{explain(mesh, args.workload, args.host)}\n", EXIT_OK
+    sections = [
+        summaries,
+        str(scope.selection),
+        _scope_text(scope, wide=args.wide),
+        _listeners_text(scope, wide=args.wide),
+    ]
+    if host is not None:
+        sections.append(_host_text(host, style))
+    return _with_footer("\n\n".join(sections)), EXIT_OK
 
 
 def _dump(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
     if args.command == "seed":
         resources = loads(seed_text(), source=SEED)
     else:
-        resources = []
-        for name in args.files:
-            if name == _STDIN:
-                resources += loads(reader.text(name), source="<stdin>")
-            else:
-                resources += load(name)
+        resources = reader.resources(args.paths)
+    if args.output == "yaml":
+        return dumps(resources, format="yaml"), EXIT_OK
+    if args.output == "json":
+        items = [json.loads(dumps(resource, format="json")) for resource in resources]
+        return _json_text({"apiVersion": "v1", "kind": "List", "items": items}), EXIT_OK
     text = "".join(f"{summarize(resource)}\n" for resource in resources)
     if not args.no_dump:
-        text += "\n" + dumps(resources, format=args.format)
+        text += "\n" + dumps(resources, format="yaml")
     return text, EXIT_OK
 
 
@@ -560,6 +918,7 @@ _COMMANDS: Final[dict[str, Callable[[argparse.Namespace, _Reader, _Style], tuple
     "validate": _validate,
     "explain": _explain,
     "scope": _scope,
+    "workloads": _workloads,
     "analyze": _analyze,
     "diff": _diff,
     "graph": _graph,
@@ -568,35 +927,72 @@ _COMMANDS: Final[dict[str, Callable[[argparse.Namespace, _Reader, _Style], tuple
     "summary": _dump,
 }
 
+#: The ``-o`` formats of each command; the first is the default.
+OUTPUTS: Final[dict[str, tuple[str, ...]]] = {
+    "validate": ("text", "json", "yaml", "sarif", "junit"),
+    "analyze": ("text", "json", "yaml", "sarif", "junit"),
+    "explain": ("text", "json", "yaml"),
+    "scope": ("text", "json", "yaml"),
+    "workloads": ("text", "json", "yaml"),
+    "diff": ("text", "json", "yaml"),
+    "graph": ("text", "json", "yaml", "dot", "mermaid"),
+    "demo": ("text", "json", "yaml"),
+    "seed": ("text", "json", "yaml"),
+    "summary": ("text", "json", "yaml"),
+}
+
 
 # =========================================================================== arguments
+
+
+def _output_option(parser: argparse.ArgumentParser, command: str) -> None:
+    choices = OUTPUTS[command]
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=choices,
+        default=choices[0],
+        help=f"output format: {', '.join(choices)} (default {choices[0]})",
+    )
+    # The name of this option before 0.2; kept so that existing scripts go on working.
+    parser.add_argument("--format", dest="output", choices=choices, help=argparse.SUPPRESS)
+
+
+def _wide_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help=f"list every host; text output otherwise shows {_HOSTS_SHOWN} and a count",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sidecar-model",
         description="Know what Istio does with your Sidecar resources.",
-        epilog="exit codes: 0 clean, 1 findings, 2 usage or input error",
+        epilog="exit codes: 0 clean, 1 findings, 2 usage or input error. "
+        "NO_COLOR=1 or --no-color turns colours off.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--no-color", action="store_true", help="never colour the output (as NO_COLOR=1)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    text_json = argparse.ArgumentParser(add_help=False)
-    text_json.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (text)"
-    )
     config = argparse.ArgumentParser(add_help=False)
     config.add_argument(
         "--mesh-config",
         metavar="FILE",
         help="MeshConfig YAML, or a manifest with the istio ConfigMap (- for standard input)",
     )
-    inputs = argparse.ArgumentParser(add_help=False, parents=[config])
-    inputs.add_argument(
+    paths = argparse.ArgumentParser(add_help=False)
+    paths.add_argument(
         "paths",
         nargs="+",
         metavar="PATH",
         help="a YAML or JSON file, a directory (searched recursively), or - for standard input",
     )
+    inputs = argparse.ArgumentParser(add_help=False, parents=[config, paths])
     fail_on = argparse.ArgumentParser(add_help=False)
     fail_on.add_argument(
         "--fail-on",
@@ -606,43 +1002,73 @@ def _parser() -> argparse.ArgumentParser:
     )
     workload = argparse.ArgumentParser(add_help=False)
     which = workload.add_mutually_exclusive_group()
-    which.add_argument("--workload", metavar="NS/NAME", help="a workload of the mesh")
-    which.add_argument("--namespace", metavar="NS", help="a hypothetical workload's namespace")
+    which.add_argument("-w", "--workload", metavar="NS/NAME", help="a workload of the mesh")
+    which.add_argument(
+        "-n", "--namespace", metavar="NS", help="a hypothetical workload's namespace"
+    )
     workload.add_argument(
-        "--labels", metavar="K=V,...", help="the hypothetical workload's labels (--namespace)"
+        "-l",
+        "--labels",
+        metavar="K=V,...",
+        help="the hypothetical workload's labels (with -n/--namespace)",
     )
 
-    commands.add_parser(
+    def command(
+        name: str,
+        parents: list[argparse.ArgumentParser],
+        *,
+        help: str,  # noqa: A002 - argparse's own keyword
+        description: str,
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=parents, help=help, description=description)
+        _output_option(sub, name)
+        return sub
+
+    command(
         "validate",
-        parents=[inputs, text_json, fail_on],
+        [inputs, fail_on],
         help="check Sidecars as Istio's admission webhook does",
         description="Check every Sidecar as Istio's admission webhook and CRD schema do, and "
         "the exportTo lists of VirtualServices, DestinationRules and ServiceEntries.",
     )
-    explain_ = commands.add_parser(
+    explain_ = command(
         "explain",
-        parents=[inputs, text_json, workload],
+        [inputs, workload],
         help="which Sidecar a workload gets, its outbound listeners, one host",
         description="Explain which Sidecar applies to a workload (with every candidate), the "
         "outbound listeners of its proxy with their hosts, and optionally one host.",
     )
     explain_.add_argument("--host", metavar="HOST", help="explain this hostname as well")
-    commands.add_parser(
+    _wide_option(explain_)
+    scope = command(
         "scope",
-        parents=[inputs, text_json, workload],
+        [inputs, workload],
         help="what a workload's proxy imports, per egress listener",
         description="The services, VirtualServices and DestinationRules a workload's proxy "
         "imports, per egress listener.",
     )
-    commands.add_parser(
+    _wide_option(scope)
+    workloads = command(
+        "workloads",
+        [inputs],
+        help="every workload: its Sidecar, outbound mode, services and listeners",
+        description="One row per workload of the mesh, sorted by namespace and name: the "
+        "Sidecar that applies and why, the outbound traffic mode, how many services its proxy "
+        "imports and how many outbound listeners it gets.",
+    )
+    workloads.add_argument("-n", "--namespace", metavar="NS", help="only this namespace")
+    workloads.add_argument(
+        "-l", "--labels", "--selector", metavar="K=V,...", help="only workloads with these labels"
+    )
+    command(
         "analyze",
-        parents=[inputs, text_json, fail_on],
+        [inputs, fail_on],
         help="cross-resource checks (istioctl analyze's Sidecar checks and more)",
         description="Run istioctl analyze's Sidecar checks and sidecar-model's own checks.",
     )
-    diff_ = commands.add_parser(
+    diff_ = command(
         "diff",
-        parents=[config, text_json],
+        [config],
         help="what changes for every workload between two mesh snapshots",
         description="For every workload of two mesh snapshots: the Sidecar that applies, the "
         "outbound host:port pairs gained and lost, and the change in imported services.",
@@ -652,32 +1078,38 @@ def _parser() -> argparse.ArgumentParser:
     diff_.add_argument(
         "--exit-code", action="store_true", help="exit with 1 when some workload changes"
     )
-    graph = commands.add_parser(
+    _wide_option(diff_)
+    command(
         "graph",
-        parents=[inputs],
+        [inputs],
         help="which namespaces reach which",
         description="Which namespaces can reach which, after selection, exportTo and imports.",
     )
-    graph.add_argument(
-        "--format",
-        choices=("text", "dot", "mermaid", "json"),
-        default="text",
-        help="output format (text)",
-    )
-    demo = commands.add_parser(
+    demo = command(
         "demo",
-        parents=[text_json],
+        [],
         help="explain the bundled example mesh for a workload",
         description="Explain the bundled example mesh for one workload.",
     )
-    demo.add_argument("--workload", default=DEMO_WORKLOAD, help="NAMESPACE/NAME")
+    demo.add_argument("-w", "--workload", default=DEMO_WORKLOAD, help="NAMESPACE/NAME")
     demo.add_argument("--host", default=DEMO_HOST, help="a host to explain")
-    seed = commands.add_parser("seed", help="summarise and re-dump the bundled seed examples")
-    summary = commands.add_parser("summary", help="summarise and re-dump manifests")
-    summary.add_argument("files", nargs="+", help="YAML or JSON files; - for standard input")
-    for command in (seed, summary):
-        command.add_argument("--format", choices=("yaml", "json"), default="yaml")
-        command.add_argument("--no-dump", action="store_true", help="print only the summaries")
+    _wide_option(demo)
+    seed = command(
+        "seed",
+        [],
+        help="summarise and re-dump the bundled seed examples",
+        description="Text: one line per object, then the objects re-dumped as YAML. "
+        "JSON and YAML: only the re-dumped objects.",
+    )
+    summary = command(
+        "summary",
+        [paths],
+        help="summarise and re-dump manifests",
+        description="Text: one line per object, then the objects re-dumped as YAML. "
+        "JSON and YAML: only the re-dumped objects.",
+    )
+    for sub in (seed, summary):
+        sub.add_argument("--no-dump", action="store_true", help="text: print only the summaries")
     return parser
 
 
@@ -689,28 +1121,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as stop:  # argparse: --help (0) or a usage error (2)
+    except SystemExit as stop:  # argparse: --help, --version (0) or a usage error (2)
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
-    if args.command in {"explain", "scope"}:
-        problem = None
-        if args.labels is not None and args.namespace is None:
-            problem = "--labels needs --namespace"
-        elif args.workload is None and args.namespace is None:
-            problem = "give --workload NS/NAME, or --namespace NS and --labels K=V,..."
-        if problem is not None:
-            print(f"{parser.prog} {args.command}: error: {problem}", file=sys.stderr)
-            return EXIT_USAGE
+    problem = _usage_problem(args)
+    if problem is not None:
+        print(f"{parser.prog} {args.command}: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     progress = _Progress()
-    style = _Style(colour=_colour_wanted(sys.stdout))
+    style = _Style(colour=not args.no_color and _colour_wanted(sys.stdout))
     try:
         output, code = _COMMANDS[args.command](args, _Reader(progress), style)
     except SidecarModelError as error:
         progress.clear()
         print(error, file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as error:  # summary FILE: a file that cannot be read
-        progress.clear()
-        print(f"{error.filename}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     try:
         sys.stdout.write(output)
@@ -720,6 +1143,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # pointing stdout at devnull so that the interpreter's final flush does not fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """A combination of options argparse cannot reject by itself."""
+    if args.command in {"explain", "scope"}:
+        if args.labels is not None and args.namespace is None:
+            return "-l/--labels needs -n/--namespace"
+        if args.workload is None and args.namespace is None:
+            return "give -w/--workload NS/NAME, or -n/--namespace NS and -l/--labels K=V,..."
+    if args.command in {"seed", "summary"} and args.no_dump and args.output != "text":
+        return f"--no-dump only applies to text output, not -o {args.output}"
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover - run through __main__.py or the script
