@@ -91,7 +91,7 @@ def test_depth_limit_is_configurable() -> None:
 
 def test_size_limit() -> None:
     text = HEADER + "spec: {}\n"
-    (problem,) = problems_of(text, limits=Limits(max_size=20), source="big.yaml")
+    (problem,) = problems_of(text, limits=Limits(max_text=20), source="big.yaml")
     assert problem.code == "too-large"
     assert "limit of 20" in problem.message
     assert problem.source == "big.yaml"

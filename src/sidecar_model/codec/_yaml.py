@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "YAML_LOADER",
     "BuildError",
+    "Locator",
     "SourceInfo",
     "SourceText",
     "format_path",
@@ -224,58 +225,117 @@ def format_path(segments: list[Segment] | tuple[Segment, ...]) -> str:
     return text
 
 
-def find_node(
-    root: Node | None, segments: list[Segment], *, key: bool = False
-) -> tuple[Node | None, bool]:
-    """The node at ``segments`` below ``root``, or the deepest ancestor that exists.
+class Locator:
+    """Finds the nodes of one document by path, in time linear in the document's size.
 
-    Returns ``(node, exact)``. For the last segment the mapping key's own node is
-    returned when ``key`` is true or the value is a map or list, so that a problem
-    about a field as a whole points at its name, and one about a scalar at the value.
+    Each mapping is indexed by key the first time a path goes through it, so that many
+    problems in one large mapping (thousands of unknown fields or label values) cost one
+    pass over it, not one pass each. ``line_offset`` is added to node lines when the
+    document was composed from a slice of its text.
     """
-    node = root
-    for position, segment in enumerate(segments):
-        if node is None:
-            return None, False
-        child: Node | None = None
-        if type(node) is MappingNode and isinstance(segment, str):
+
+    __slots__ = ("_keys", "line_offset", "root")
+
+    def __init__(self, root: Node | None, line_offset: int = 0) -> None:
+        """Locate below ``root``, whose first line is ``line_offset`` lines into its text."""
+        self.root = root
+        self.line_offset = line_offset
+        # Keyed by node identity: the nodes live exactly as long as this locator holds root.
+        self._keys: dict[int, dict[str, tuple[Node, Node]]] = {}
+
+    def _entries(self, node: MappingNode) -> dict[str, tuple[Node, Node]]:
+        entries = self._keys.get(id(node))
+        if entries is None:
+            entries = {}
             for key_node, value_node in node.value:
-                if type(key_node) is ScalarNode and key_node.value == segment:
-                    last = position == len(segments) - 1
-                    if last and (key or type(value_node) is not ScalarNode):
+                if type(key_node) is ScalarNode:
+                    entries.setdefault(key_node.value, (key_node, value_node))
+            self._keys[id(node)] = entries
+        return entries
+
+    def find(
+        self, segments: list[Segment] | tuple[Segment, ...], *, key: bool = False
+    ) -> tuple[Node | None, bool]:
+        """The node at ``segments``, or the deepest ancestor that exists.
+
+        Returns ``(node, exact)``. For the last segment the mapping key's own node is
+        returned when ``key`` is true or the value is a map or list, so that a problem
+        about a field as a whole points at its name, and one about a scalar at the value.
+        """
+        node = self.root
+        last = len(segments) - 1
+        for position, segment in enumerate(segments):
+            if node is None:
+                return None, False
+            child: Node | None = None
+            if type(node) is MappingNode and isinstance(segment, str):
+                entry = self._entries(node).get(segment)
+                if entry is not None:
+                    key_node, child = entry
+                    if position == last and (key or type(child) is not ScalarNode):
                         return key_node, True
-                    child = value_node
-                    break
-        elif (
-            type(node) is SequenceNode
-            and isinstance(segment, int)
-            and 0 <= segment < len(node.value)
-        ):
-            child = node.value[segment]
-        if child is None:
-            return node, False
-        node = child
-    return node, True
+            elif (
+                type(node) is SequenceNode
+                and isinstance(segment, int)
+                and 0 <= segment < len(node.value)
+            ):
+                child = node.value[segment]
+            if child is None:
+                return node, False
+            node = child
+        return node, True
+
+    def position(self, node: Node) -> tuple[int, int]:
+        """The 1-based (line, column) where ``node`` starts in the whole text."""
+        return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
 
 
 @attrs.define(eq=False)
 class SourceText:
-    """A text that resources were loaded from, composed again only when asked to locate."""
+    """A text that resources were loaded from, composed again only when asked to locate.
+
+    ``spans`` holds, for each YAML document, where its root node starts and ends in the
+    text (character offsets), recorded while loading: locating in one document composes
+    only that document's slice, once.
+    """
 
     text: str
     name: str | None
     is_json: bool
-    _roots: list[Node | None] | None = None
+    spans: dict[int, tuple[int, int]] = attrs.Factory(dict)
+    _locators: dict[int, Locator] = attrs.Factory(dict)
 
-    def root(self, document: int) -> Node | None:
-        """The root node of document ``document``; composing the text once, on first use."""
-        if self._roots is None:
-            try:
-                self._roots = list(yaml.compose_all(self.text, Loader=YAML_LOADER))
-            except yaml.YAMLError:
-                self._roots = []
-        roots = self._roots
-        return roots[document] if 0 <= document < len(roots) else None
+    def locator(self, document: int) -> Locator:
+        """The locator of document ``document``, composing its text on first use."""
+        found = self._locators.get(document)
+        if found is None:
+            found = self._locators[document] = self._compose(document)
+        return found
+
+    def _compose(self, document: int) -> Locator:
+        span = self.spans.get(document)
+        if span is not None:
+            start, end = span
+            line_start = self.text.rfind("\n", 0, start) + 1
+            root = _first_node(self.text[line_start:end])
+            if root is not None:
+                return Locator(root, self.text.count("\n", 0, line_start))
+        try:
+            roots = list(yaml.compose_all(self.text, Loader=YAML_LOADER))
+        except yaml.YAMLError:
+            roots = []
+        return Locator(roots[document] if 0 <= document < len(roots) else None)
+
+
+def _first_node(text: str) -> Node | None:
+    """The first document of ``text`` as a node tree, or None if it does not compose."""
+    loader = YAML_LOADER(text)
+    try:
+        return loader.get_node() if loader.check_node() else None
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
 
 
 @attrs.frozen
@@ -293,7 +353,8 @@ class SourceInfo:
 
     def locate(self, path: str) -> tuple[int, int] | None:
         """The 1-based (line, column) of ``path`` in this resource, if it is in the text."""
-        node, exact = find_node(self.text.root(self.document), [*self.prefix, *parse_path(path)])
+        locator = self.text.locator(self.document)
+        node, exact = locator.find([*self.prefix, *parse_path(path)])
         if node is None or not exact:
             return None
-        return node.start_mark.line + 1, node.start_mark.column + 1
+        return locator.position(node)
