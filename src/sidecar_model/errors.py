@@ -6,7 +6,8 @@ Hierarchy::
      └── SidecarModelError              base of every error about bad input
           ├── ManifestError             text or data that does not load (.problems)
           ├── SourceError               a path or stream that cannot be read (.path, .reason)
-          └── ValidationError           a Sidecar that Istio's webhook would reject
+          ├── ValidationError           a Sidecar that Istio's webhook would reject
+          └── DurationError             duration text Istio would not accept (model)
 
     UserWarning
      └── SidecarModelWarning
@@ -59,8 +60,11 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
 
 
 def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
-    """``repr(text)``, shortened as :func:`shorten` does when it is long."""
-    return repr(text) if len(text) <= limit else shorten(repr(text), limit)
+    """``repr(text)``, its start and end only when it is long, as :func:`shorten` does."""
+    if len(text) <= limit:
+        return repr(text)
+    keep = max(limit // 2 - 1, 1)
+    return f"{text[:keep]!r}…{text[-keep:]!r} ({len(text):,} characters)"
 
 
 @attrs.frozen(kw_only=True)

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
-    "EXPORT_TO_ANNOTATION",
-    "ISTIO_NETWORKING_GROUP",
     "CronJobSpec",
     "Delegate",
     "DestinationRuleSpec",
@@ -46,9 +44,6 @@ __all__ = [
     "VirtualServiceSpec",
     "WorkloadControllerSpec",
     "WorkloadEntrySpec",
-    "register_kind",
-    "spec_type_for",
-    "str_map",
 ]
 
 SpecT = TypeVar("SpecT")

@@ -20,10 +20,9 @@ from sidecar_model.codec import _envelope  # noqa: F401 - registers the envelope
 from sidecar_model.codec._converter import converter
 from sidecar_model.codec._dumping import dump, dumps, structure, unstructure
 from sidecar_model.codec._files import LoadedPaths, SkippedPath, load, load_paths
-from sidecar_model.codec._loading import DEFAULT_LIMITS, Limits, loads, read_yaml
+from sidecar_model.codec._loading import Limits, loads, read_yaml
 
 __all__ = [
-    "DEFAULT_LIMITS",
     "Limits",
     "LoadedPaths",
     "SkippedPath",

@@ -186,6 +186,7 @@ def _manifests_below(root: Path, skipped: list[SkippedPath]) -> list[str]:
                 files.append(file)
             else:
                 skipped.append(SkippedPath(file, reason))
+    files.sort(key=lambda file: Path(file).parts)  # the order of sorted paths, as the CLI had
     if not files:
         suffixes = ", ".join(f"*{suffix}" for suffix in MANIFEST_SUFFIXES)
         raise SourceError(root, f"no {suffixes} files in this directory")
