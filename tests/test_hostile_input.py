@@ -27,6 +27,7 @@ from sidecar_model._results import gc_paused
 from sidecar_model.codec import Limits, load_paths
 from sidecar_model.codec import _files as codec_files
 from sidecar_model.codec import _yaml as codec_yaml
+from sidecar_model.codec._embedded import structure_embedded, structure_yaml
 from sidecar_model.codec._yaml import YAML_LOADER, Locator
 from sidecar_model.errors import SourceError
 
@@ -746,3 +747,45 @@ def test_a_namespace_is_a_label_of_at_most_63() -> None:
     assert (problem.code, problem.path) == ("invalid-name", "metadata.namespace")
     (resource,) = sm.loads(SIDECAR.replace("namespace: b", f"namespace: {'n' * 63}"))
     assert resource.namespace == "n" * 63
+
+
+ISTIO_CONFIGMAP = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: istio
+  namespace: istio-system
+data:
+  mesh: |
+    rootNamespace: istio-system
+    outboundTrafficPolicy:
+      mode: SOMETIMES
+"""
+
+
+def test_a_mesh_config_error_in_the_istio_configmap_names_its_file_and_line() -> None:
+    (configmap,) = sm.loads(ISTIO_CONFIGMAP, source="istio.yaml")
+    with pytest.raises(sm.ManifestError) as caught:
+        structure_embedded(configmap, "data.mesh", sm.MeshConfig)
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.document) == ("istio.yaml", 0)
+    assert problem.path == "data.mesh: outboundTrafficPolicy.mode"
+    assert (problem.line, problem.column) == position(ISTIO_CONFIGMAP, "SOMETIMES")
+
+
+def test_a_mesh_config_error_in_a_quoted_mesh_is_placed_at_the_field() -> None:
+    text = (
+        ISTIO_CONFIGMAP.split("  mesh: |", maxsplit=1)[0] + '  mesh: "outboundTrafficPolicy: 5"\n'
+    )
+    (configmap,) = sm.loads(text, source="istio.yaml")
+    with pytest.raises(sm.ManifestError) as caught:
+        structure_embedded(configmap, "data.mesh", sm.MeshConfig)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == position(text, '"outboundTrafficPolicy')
+
+
+def test_mesh_config_yaml_problems_have_lines() -> None:
+    text = "rootNamespace: cfg\ndefaultVirtualServiceExportTo: 5\n"
+    with pytest.raises(sm.ManifestError) as caught:
+        structure_yaml(text, sm.MeshConfig, source="mesh.yaml")
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.line, problem.column) == ("mesh.yaml", 2, 32)

@@ -175,9 +175,11 @@ class _DataReading(_Loading):
     def __init__(self, text: SourceText, limits: Limits) -> None:
         super().__init__(text, strict=True, limits=limits)
         self.data: list[Any] = []
+        self.roots: list[Node | None] = []
 
     def document(self, index: int, root: Node | None, data: Any) -> None:  # noqa: ANN401, ARG002
         self.data.append(data)
+        self.roots.append(root)
 
 
 def read_yaml(
@@ -188,12 +190,19 @@ def read_yaml(
     For YAML that is not a Kubernetes object, such as the MeshConfig held in the
     ``istio`` ConfigMap. Raises :class:`~sidecar_model.ManifestError` with positions.
     """
+    return read_yaml_nodes(text, source=source, limits=limits)[0]
+
+
+def read_yaml_nodes(
+    text: str, *, source: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[Any], list[Node | None]]:
+    """:func:`read_yaml`, and the root node of each document for locating problems."""
     reading = _DataReading(SourceText(text, source, is_json=False), limits)
     with gc_paused():
         _load_yaml(text, reading, limits)
     if reading.problems:
         raise ManifestError(reading.problems)
-    return reading.data
+    return reading.data, reading.roots
 
 
 def _objects(data: dict[str, Any], prefix: tuple[Segment, ...]) -> Iterator[tuple[Any, Any]]:

@@ -234,12 +234,16 @@ class Locator:
     document was composed from a slice of its text.
     """
 
-    __slots__ = ("_keys", "line_offset", "root")
+    __slots__ = ("_keys", "char_offset", "line_offset", "root")
 
-    def __init__(self, root: Node | None, line_offset: int = 0) -> None:
-        """Locate below ``root``, whose first line is ``line_offset`` lines into its text."""
+    def __init__(self, root: Node | None, line_offset: int = 0, char_offset: int = 0) -> None:
+        """Locate below ``root``, composed from the text from line ``line_offset`` on.
+
+        ``char_offset`` is where that line starts in the whole text.
+        """
         self.root = root
         self.line_offset = line_offset
+        self.char_offset = char_offset
         # Keyed by node identity: the nodes live exactly as long as this locator holds root.
         self._keys: dict[int, dict[str, tuple[Node, Node]]] = {}
 
@@ -319,7 +323,7 @@ class SourceText:
             line_start = self.text.rfind("\n", 0, start) + 1
             root = _first_node(self.text[line_start:end])
             if root is not None:
-                return Locator(root, self.text.count("\n", 0, line_start))
+                return Locator(root, self.text.count("\n", 0, line_start), line_start)
         try:
             roots = list(yaml.compose_all(self.text, Loader=YAML_LOADER))
         except yaml.YAMLError:
@@ -350,6 +354,28 @@ class SourceInfo:
     def name(self) -> str | None:
         """The file name, or None for text given directly."""
         return self.text.name
+
+    def block_origin(self, path: str) -> tuple[int, int] | None:
+        """Where the text of the block scalar (``|`` or ``>``) at ``path`` starts.
+
+        The 1-based (line, column) of its first character, so that positions inside an
+        embedded YAML text (the ``istio`` ConfigMap's ``data.mesh``) map to the file;
+        None when ``path`` is not a block scalar of this resource's text.
+        """
+        locator = self.text.locator(self.document)
+        node, exact = locator.find([*self.prefix, *parse_path(path)])
+        if not exact or type(node) is not ScalarNode or node.style not in {"|", ">"}:
+            return None
+        text = self.text.text
+        start = text.find("\n", locator.char_offset + node.start_mark.index) + 1
+        if start == 0:
+            return None
+        content = text[start : locator.char_offset + node.end_mark.index]
+        first = next((line for line in content.split("\n") if line.strip()), "")
+        blank_lines = content[: content.find(first)].count("\n") if first else 0
+        indent = len(first) - len(first.lstrip(" "))
+        line, _column = locator.position(node)
+        return line + 1 + blank_lines, indent + 1
 
     def locate(self, path: str) -> tuple[int, int] | None:
         """The 1-based (line, column) of ``path`` in this resource, if it is in the text."""
