@@ -24,6 +24,7 @@ import dataclasses
 import enum
 import gc
 import json
+import math
 import statistics
 import sys
 import time
@@ -361,9 +362,10 @@ def validate_group(options: Options) -> Iterator[Measurement]:
 
 
 def hostile_group(options: Options) -> Iterator[Measurement]:
-    """Hostile inputs (issue 7): each must be refused in < 1 s and < 100 MiB above baseline.
+    """Hostile inputs (issues 7 and 16): each refused in < 1 s and < 100 MiB above baseline.
 
-    The figures are ratios of the worst of the repeats against those absolute budgets.
+    The figures are ratios of the worst of the repeats against those absolute budgets;
+    issue 16's cases follow (:func:`hostile_two_group`).
     """
     from sidecar_model import ManifestError, loads  # noqa: PLC0415 - imported late
 
@@ -402,6 +404,97 @@ def hostile_group(options: Options) -> Iterator[Measurement]:
             target=1.0,
             detail=f"peak {peak / MIB:.2f} MiB",
         )
+    yield from hostile_two_group(options)
+
+
+#: Hostile input II (issue 16): problem location must be linear, reads bounded.
+HOSTILE_HEADER: Final = (
+    "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: a\n  namespace: b\n"
+)
+#: A dump with one finding may take this much longer to validate than one without.
+ONE_FINDING_TARGET: Final = 1.2
+
+
+def hostile_two_group(options: Options) -> Iterator[Measurement]:
+    """Issue 16: many problems in one mapping, a device, and one finding in a large dump."""
+    from sidecar_model import SidecarModelError, load, loads  # noqa: PLC0415 - imported late
+
+    count = 20_000
+    inputs = {
+        f"{count:,} unknown spec fields": HOSTILE_HEADER
+        + "spec:\n"
+        + "".join(f"  field{i}: 1\n" for i in range(count)),
+        f"{count:,} non-string label values": HOSTILE_HEADER
+        + "  labels:\n"
+        + "".join(f"    k{i}: {i}\n" for i in range(count)),
+    }
+    for name, text in inputs.items():
+        seconds = max(_refusal_seconds(lambda t=text: loads(t)) for _ in range(options.repeats))
+        yield Measurement(
+            label=f"{name}: time / 1 s", ratio=seconds, target=1.0, detail=f"{seconds:.3f} s"
+        )
+    seconds = max(_refusal_seconds(lambda: load("/dev/zero")) for _ in range(options.repeats))
+    yield Measurement(
+        label="load('/dev/zero'): time / 1 s",
+        ratio=seconds,
+        target=1.0,
+        detail=f"{seconds * 1000:.1f} ms",
+    )
+    yield from _one_finding(options, SidecarModelError)
+
+
+def _refusal_seconds(call: Callable[[], object]) -> float:
+    from sidecar_model import SidecarModelError  # noqa: PLC0415 - imported late
+
+    started = time.process_time()
+    try:
+        call()
+    except SidecarModelError:
+        return time.process_time() - started
+    msg = "hostile input was accepted"
+    raise AssertionError(msg)
+
+
+def _one_finding(options: Options, error: type[Exception]) -> Iterator[Measurement]:
+    """``sidecar-model validate`` on a dump with one finding against the same dump without."""
+    import contextlib  # noqa: PLC0415 - only this measurement needs them
+    import io  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from sidecar_model.cli import main  # noqa: PLC0415 - imported late
+
+    docs = sidecar_documents(1_500 if options.quick else 12_000, options.seed)
+    for doc in docs:  # drop the corpus' own warnings (V8: a selector without labels)
+        selector = doc["spec"].get("workloadSelector")
+        if selector is not None and not selector.get("labels"):
+            del doc["spec"]["workloadSelector"]
+    clean = yaml_text(docs)
+    docs[-1]["spec"]["egress"] = [{"hosts": ["host-without-a-namespace"]}]
+    finding = yaml_text(docs)
+    times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in (("clean", clean), ("finding", finding)):
+            path = os.path.join(folder, f"{name}.yaml")  # noqa: PTH118 - a plain string path
+            with open(path, "w", encoding="utf-8") as file:  # noqa: PTH123
+                file.write(text)
+            best = math.inf
+            for _ in range(options.repeats):
+                started = time.process_time()
+                with contextlib.redirect_stdout(io.StringIO()):
+                    code = main(["validate", path])
+                best = min(best, time.process_time() - started)
+                if (code != 0) != (name == "finding"):
+                    msg = f"validate exited with {code} on the {name} dump"
+                    raise error(msg)
+            times[name] = best
+    size = len(clean) / MIB
+    yield Measurement(
+        label=f"validate, {size:.0f} MiB dump: one finding / none",
+        ratio=times["finding"] / times["clean"],
+        target=ONE_FINDING_TARGET,
+        detail=f"{times['finding']:.2f} s vs {times['clean']:.2f} s CPU, best of {options.repeats}",
+    )
 
 
 # --------------------------------------------------------------------------- runner
