@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import enum
+import functools
 import gc
 import json
 import math
@@ -429,7 +430,9 @@ def hostile_two_group(options: Options) -> Iterator[Measurement]:
         + "".join(f"    k{i}: {i}\n" for i in range(count)),
     }
     for name, text in inputs.items():
-        seconds = max(_refusal_seconds(lambda t=text: loads(t)) for _ in range(options.repeats))
+        seconds = max(
+            _refusal_seconds(functools.partial(loads, text)) for _ in range(options.repeats)
+        )
         yield Measurement(
             label=f"{name}: time / 1 s", ratio=seconds, target=1.0, detail=f"{seconds:.3f} s"
         )
@@ -466,11 +469,13 @@ def _one_finding(options: Options, error: type[Exception]) -> Iterator[Measureme
 
     docs = sidecar_documents(1_500 if options.quick else 12_000, options.seed)
     for doc in docs:  # drop the corpus' own warnings (V8: a selector without labels)
-        selector = doc["spec"].get("workloadSelector")
+        spec: dict[str, Any] = doc["spec"]  # type: ignore[assignment]
+        selector = spec.get("workloadSelector")
         if selector is not None and not selector.get("labels"):
-            del doc["spec"]["workloadSelector"]
+            del spec["workloadSelector"]
     clean = yaml_text(docs)
-    docs[-1]["spec"]["egress"] = [{"hosts": ["host-without-a-namespace"]}]
+    last: dict[str, Any] = docs[-1]["spec"]  # type: ignore[assignment]
+    last["egress"] = [{"hosts": ["host-without-a-namespace"]}]
     finding = yaml_text(docs)
     times: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:

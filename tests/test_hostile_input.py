@@ -114,7 +114,7 @@ def test_depth_limit_is_configurable() -> None:
 
 def test_size_limit() -> None:
     text = HEADER + "spec: {}\n"
-    (problem,) = problems_of(text, limits=Limits(max_text=20), source="big.yaml")
+    (problem,) = problems_of(text, limits=Limits(max_size=20), source="big.yaml")
     assert problem.code == "too-large"
     assert "limit of 20" in problem.message
     assert problem.source == "big.yaml"
@@ -393,7 +393,7 @@ def test_an_endless_stream_is_refused_after_the_limit() -> None:
     stream = Endless()
     with pytest.raises(sm.ManifestError) as caught:
         sm.load(
-            typing.cast("typing.IO[bytes]", io.BufferedReader(stream)), limits=Limits(max_text=3000)
+            typing.cast("typing.IO[bytes]", io.BufferedReader(stream)), limits=Limits(max_size=3000)
         )
     assert caught.value.problems[0].code == "too-large"
     assert stream.read_bytes < 3000 + 2 * 1024 * 1024
@@ -403,7 +403,7 @@ def test_endless_standard_input_is_refused_after_the_limit(monkeypatch: pytest.M
     stream = Endless()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(stream)))
     with pytest.raises(sm.ManifestError):
-        load_paths(["-"], limits=Limits(max_text=100))
+        load_paths(["-"], limits=Limits(max_size=100))
     assert stream.read_bytes < 100 + 2 * 1024 * 1024
 
 
@@ -418,7 +418,7 @@ def test_a_file_over_the_limit_is_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_text(SIDECAR + "spec: {}\n")
     with pytest.raises(sm.ManifestError) as caught:
-        sm.load(big, limits=Limits(max_text=10))
+        sm.load(big, limits=Limits(max_size=10))
     assert caught.value.problems[0].code == "too-large"
     assert caught.value.problems[0].source == str(big)
 

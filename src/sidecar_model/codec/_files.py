@@ -3,7 +3,7 @@
 One expansion of paths serves the library and the CLI alike: a directory stands for
 every ``*.yaml``, ``*.yml`` and ``*.json`` file below it (hidden files and folders left
 out), and ``-`` for standard input. Files and streams are read in chunks and refused as
-soon as they pass :attr:`Limits.max_text`. Every file-system failure is a
+soon as they pass :attr:`Limits.max_size`. Every file-system failure is a
 :class:`~sidecar_model.errors.SourceError` naming the path and the reason.
 """
 
@@ -52,14 +52,14 @@ class LoadedPaths:
 
 
 def read_stream(stream: IO[bytes] | IO[str], name: str, limits: Limits) -> str | bytes:
-    """All of ``stream``, read in chunks; refused as soon as it passes ``limits.max_text``."""
+    """All of ``stream``, read in chunks; refused as soon as it passes ``limits.max_size``."""
     chunks: list[Any] = []
     size = 0
     try:
-        while chunk := stream.read(min(_CHUNK, limits.max_text + 1 - size)):
+        while chunk := stream.read(min(_CHUNK, limits.max_size + 1 - size)):
             chunks.append(chunk)
             size += len(chunk)
-            if size > limits.max_text:
+            if size > limits.max_size:
                 raise ManifestError([too_large(limits, name)])
     except OSError as error:
         raise SourceError.from_os_error(name, error) from None
@@ -81,7 +81,7 @@ def read_path(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> 
             raise SourceError(name, "is a directory; give a file, or load it with load_paths")
         if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
             raise SourceError(name, "is a device, not a file")
-        if stat.S_ISREG(info.st_mode) and info.st_size > limits.max_text:
+        if stat.S_ISREG(info.st_mode) and info.st_size > limits.max_size:
             raise ManifestError([too_large(limits, name)])
         with open(name, "rb") as file:  # noqa: PTH123 - str or PathLike
             return read_stream(file, name, limits)

@@ -45,7 +45,7 @@ class Limits:
 
     #: Largest accepted text: characters of a string, bytes of a file or stream. Files
     #: and streams are read in chunks and refused as soon as they pass it.
-    max_text: int = 256 * 1024 * 1024
+    max_size: int = 256 * 1024 * 1024
     #: Deepest nesting of maps and lists, in YAML and JSON alike.
     max_depth: int = 200
     #: Most objects in one text: documents plus the items of ``List`` documents.
@@ -289,9 +289,9 @@ def _finite_float(text: str) -> float:
 
 
 def too_large(limits: Limits, source: str | None) -> Problem:
-    """The problem of a text longer than ``limits.max_text``."""
+    """The problem of a text longer than ``limits.max_size``."""
     return Problem(
-        message=f"the text is longer than the limit of {limits.max_text:,} characters",
+        message=f"the text is longer than the limit of {limits.max_size:,} characters",
         code="too-large",
         source=source,
     )
@@ -398,7 +398,7 @@ def loads(
 
     Raises :class:`~sidecar_model.ManifestError` listing every problem found.
     """
-    if len(text) > limits.max_text:
+    if len(text) > limits.max_size:
         raise ManifestError([too_large(limits, source)])
     decoded = _decode(text, source)
     is_json = _JSON_START.match(decoded) is not None
