@@ -82,7 +82,7 @@ def read_path(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> 
         if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
             raise SourceError(name, "is a device, not a file")
         if stat.S_ISREG(info.st_mode) and info.st_size > limits.max_size:
-            raise ManifestError([too_large(limits, name)])
+            raise ManifestError([too_large(limits, name, info.st_size, "bytes")])
         with open(name, "rb") as file:  # noqa: PTH123 - str or PathLike
             return read_stream(file, name, limits)
     except OSError as error:

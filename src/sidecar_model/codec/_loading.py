@@ -241,6 +241,10 @@ def _decode(text: str | bytes, name: str | None) -> str:
     return decoded
 
 
+def _unit(text: str | bytes) -> str:
+    return "characters" if isinstance(text, str) else "bytes"
+
+
 _LINE_BOM: Final = re.compile("^\ufeff", re.MULTILINE)
 
 
@@ -288,10 +292,15 @@ def _finite_float(text: str) -> float:
     raise _NotJSONError(msg)
 
 
-def too_large(limits: Limits, source: str | None) -> Problem:
-    """The problem of a text longer than ``limits.max_size``."""
+def too_large(
+    limits: Limits, source: str | None, size: int | None = None, unit: str = ""
+) -> Problem:
+    """The problem of a text longer than ``limits.max_size``; ``size`` None when unread."""
+    unit = unit or "characters"
+    length = "longer than" if size is None else f"{size} {unit} long, more than"
+    rest = "; the rest was not read" if size is None else ""
     return Problem(
-        message=f"the text is longer than the limit of {limits.max_size:,} characters",
+        message=f"the text is {length} the limit of {limits.max_size}{rest}",
         code="too-large",
         source=source,
     )
@@ -399,7 +408,7 @@ def loads(
     Raises :class:`~sidecar_model.ManifestError` listing every problem found.
     """
     if len(text) > limits.max_size:
-        raise ManifestError([too_large(limits, source)])
+        raise ManifestError([too_large(limits, source, len(text), _unit(text))])
     decoded = _decode(text, source)
     is_json = _JSON_START.match(decoded) is not None
     loading = _Loading(SourceText(decoded, source, is_json), strict=strict, limits=limits)
