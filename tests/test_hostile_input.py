@@ -694,8 +694,10 @@ def _nested(depth: int) -> list[Any]:
         {"x": math.inf},
         {"x": "\ud800"},
         {"x": _nested(250)},
+        {"x": 10**5000},
+        {1: "x"},
     ],
-    ids=["infinity", "surrogate", "deep"],
+    ids=["infinity", "surrogate", "deep", "huge-integer", "integer-key"],
 )
 def test_dumps_refuses_what_loads_would_refuse(status: dict[str, Any]) -> None:
     resource = sm.Resource(api_version="v1", kind="Pod", spec=None, status=status)

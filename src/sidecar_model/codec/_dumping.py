@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import sys
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import yaml
@@ -117,6 +118,8 @@ def _unwritable(data: Any) -> str | None:  # noqa: ANN401 - plain data
                 return "a mapping has a key that is not a string"
             children = value.values() if kind is dict else value
             stack.extend((child, depth + 1) for child in children)
+        elif kind is int and _too_many_digits(value):
+            return "an integer has more digits than Python writes as text"
         elif kind is float and not math.isfinite(value):
             return f"{value} is not a finite number, which JSON and Kubernetes cannot hold"
         elif kind is str and _SURROGATE.search(value):
@@ -124,4 +127,12 @@ def _unwritable(data: Any) -> str | None:  # noqa: ANN401 - plain data
     return None
 
 
+def _too_many_digits(value: int) -> bool:
+    # Python refuses to write integers longer than sys.get_int_max_str_digits() (0: no limit);
+    # a bit is log10(2) of a digit, so this errs only on the side of allowing a few more.
+    limit = sys.get_int_max_str_digits()
+    return limit > 0 and value.bit_length() * _DIGITS_PER_BIT > limit
+
+
+_DIGITS_PER_BIT: Final = math.log10(2)
 _SURROGATE: Final = re.compile("[\\ud800-\\udfff]")
