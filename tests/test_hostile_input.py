@@ -791,3 +791,35 @@ def test_mesh_config_yaml_problems_have_lines() -> None:
         structure_yaml(text, sm.MeshConfig, source="mesh.yaml")
     (problem,) = caught.value.problems
     assert (problem.source, problem.line, problem.column) == ("mesh.yaml", 2, 32)
+
+
+def test_a_problem_in_a_json_list_composes_only_its_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"}} for i in range(5)
+    ]
+    items[3]["metadata"] = {"name": "c3", "labels": {"k": 7}}
+    text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})  # one line
+    composed: list[str] = []
+
+    class Recording(YAML_LOADER):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            composed.append(stream)
+            super().__init__(stream)
+
+    monkeypatch.setattr(codec_yaml, "YAML_LOADER", Recording)
+    (problem,) = problems_of(text)
+    assert problem.path == "items[3].metadata.labels.k"
+    assert (problem.line, problem.column) == position(text, "7}")
+    assert len(composed) == 1
+    assert composed[0].startswith('{"apiVersion"')
+    assert '"c3"' in composed[0]
+    assert '"c2"' not in composed[0]
+
+
+def test_locate_in_an_item_of_an_indented_json_list() -> None:
+    items = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"}} for i in range(3)
+    ]
+    text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=2)
+    resources = sm.loads(text)
+    assert resources[2].locate("metadata.name") == position(text, '"c2"')

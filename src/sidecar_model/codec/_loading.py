@@ -481,12 +481,13 @@ def _relocate(loading: _Loading) -> None:
     text = loading.text.text
     # Where the JSON value starts: the fallback when a path cannot be followed.
     start = _position_of(text, len(text) - len(text.lstrip()))
-    locator = loading.text.locator(0)
     relocated = []
     for problem in loading.problems:
         if problem.line is None:
             at_key = problem.code == "unknown-field"
-            node, _exact = locator.find(parse_path(problem.path), key=at_key)
+            segments = parse_path(problem.path)
+            locator = loading.text.locator(0, segments)
+            node, _exact = locator.find(segments, key=at_key)
             line, column = start if node is None else locator.position(node)
             problem = attrs.evolve(problem, line=line, column=column)  # noqa: PLW2901
         relocated.append(problem)

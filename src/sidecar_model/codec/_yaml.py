@@ -13,6 +13,7 @@ from YAML and JSON whether or not it is quoted.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import TYPE_CHECKING, Any, Final
@@ -22,7 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 __all__ = [
     "YAML_LOADER",
@@ -234,16 +235,28 @@ class Locator:
     document was composed from a slice of its text.
     """
 
-    __slots__ = ("_keys", "char_offset", "line_offset", "root")
+    __slots__ = ("_keys", "base", "char_offset", "first_column", "line_offset", "root")
 
-    def __init__(self, root: Node | None, line_offset: int = 0, char_offset: int = 0) -> None:
-        """Locate below ``root``, composed from the text from line ``line_offset`` on.
+    def __init__(
+        self,
+        root: Node | None,
+        line_offset: int = 0,
+        char_offset: int = 0,
+        *,
+        base: tuple[Segment, ...] = (),
+        first_column: int = 0,
+    ) -> None:
+        """Locate below ``root``, composed from a slice of the text.
 
-        ``char_offset`` is where that line starts in the whole text.
+        The slice starts ``char_offset`` characters and ``line_offset`` lines into the
+        text, ``first_column`` columns into its first line; ``root`` is the value at
+        path ``base`` of the document.
         """
         self.root = root
         self.line_offset = line_offset
         self.char_offset = char_offset
+        self.base = base
+        self.first_column = first_column
         # Keyed by node identity: the nodes live exactly as long as this locator holds root.
         self._keys: dict[int, dict[str, tuple[Node, Node]]] = {}
 
@@ -266,6 +279,9 @@ class Locator:
         returned when ``key`` is true or the value is a map or list, so that a problem
         about a field as a whole points at its name, and one about a scalar at the value.
         """
+        if tuple(segments[: len(self.base)]) != self.base:
+            return None, False
+        segments = segments[len(self.base) :]
         node = self.root
         last = len(segments) - 1
         for position, segment in enumerate(segments):
@@ -291,7 +307,9 @@ class Locator:
 
     def position(self, node: Node) -> tuple[int, int]:
         """The 1-based (line, column) where ``node`` starts in the whole text."""
-        return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
+        mark = node.start_mark
+        shift = self.first_column if mark.line == 0 else 0
+        return mark.line + 1 + self.line_offset, mark.column + 1 + shift
 
 
 @attrs.define(eq=False)
@@ -307,14 +325,37 @@ class SourceText:
     name: str | None
     is_json: bool
     spans: dict[int, tuple[int, int]] = attrs.Factory(dict)
-    _locators: dict[int, Locator] = attrs.Factory(dict)
+    _locators: dict[tuple[int, int | None], Locator] = attrs.Factory(dict)
+    _items: list[tuple[int, int]] | None = None
 
-    def locator(self, document: int) -> Locator:
-        """The locator of document ``document``, composing its text on first use."""
-        found = self._locators.get(document)
+    def locator(self, document: int, segments: Sequence[Segment] = ()) -> Locator:
+        """A locator for ``segments`` of document ``document``, composed on first use.
+
+        Only the document's own slice of the text is composed; in a JSON ``List`` only
+        the item that ``segments`` starts in (``items[i]``), so that one problem in a
+        large dump costs a small part of it.
+        """
+        item = None
+        if self.is_json and len(segments) > 1 and segments[0] == "items":
+            item = segments[1] if isinstance(segments[1], int) else None
+        found = self._locators.get((document, item))
         if found is None:
-            found = self._locators[document] = self._compose(document)
+            found = (None if item is None else self._compose_item(item)) or self._compose(document)
+            self._locators[document, item] = found
         return found
+
+    def _compose_item(self, item: int) -> Locator | None:
+        if self._items is None:
+            self._items = json_item_spans(self.text)
+        if not 0 <= item < len(self._items):
+            return None
+        start, end = self._items[item]
+        root = _first_node(self.text[start:end])
+        if root is None:
+            return None
+        line_start = self.text.rfind("\n", 0, start) + 1
+        lines = self.text.count("\n", 0, start)
+        return Locator(root, lines, start, base=("items", item), first_column=start - line_start)
 
     def _compose(self, document: int) -> Locator:
         span = self.spans.get(document)
@@ -329,6 +370,45 @@ class SourceText:
         except yaml.YAMLError:
             roots = []
         return Locator(roots[document] if 0 <= document < len(roots) else None)
+
+
+def json_item_spans(text: str) -> list[tuple[int, int]]:
+    """Where each item of the top-level ``items`` list of a JSON object starts and ends.
+
+    Python's C scanner reads past each value; nothing is built but the keys. Empty when
+    the text is not such an object (then the whole text is composed instead).
+    """
+    decoder = json.JSONDecoder()
+    spans: list[tuple[int, int]] = []
+    try:
+        at = _skip(text, 0)
+        if text[at] != "{":
+            return []
+        at = _skip(text, at + 1)
+        while text[at] == '"':
+            key, at = decoder.raw_decode(text, at)
+            at = _skip(text, at)
+            at = _skip(text, at + 1)  # the colon
+            if key == "items" and text[at] == "[":
+                at = _skip(text, at + 1)
+                while text[at] != "]":
+                    _value, end = decoder.raw_decode(text, at)
+                    spans.append((at, end))
+                    at = _skip(text, end)
+                    at = _skip(text, at + 1) if text[at] == "," else at
+                return spans
+            _value, at = decoder.raw_decode(text, at)
+            at = _skip(text, at)
+            at = _skip(text, at + 1) if text[at] == "," else at
+    except (ValueError, IndexError):
+        return []
+    return []
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
 
 
 def _first_node(text: str) -> Node | None:
@@ -362,8 +442,9 @@ class SourceInfo:
         embedded YAML text (the ``istio`` ConfigMap's ``data.mesh``) map to the file;
         None when ``path`` is not a block scalar of this resource's text.
         """
-        locator = self.text.locator(self.document)
-        node, exact = locator.find([*self.prefix, *parse_path(path)])
+        segments = [*self.prefix, *parse_path(path)]
+        locator = self.text.locator(self.document, segments)
+        node, exact = locator.find(segments)
         if not exact or type(node) is not ScalarNode or node.style not in {"|", ">"}:
             return None
         text = self.text.text
@@ -379,8 +460,9 @@ class SourceInfo:
 
     def locate(self, path: str) -> tuple[int, int] | None:
         """The 1-based (line, column) of ``path`` in this resource, if it is in the text."""
-        locator = self.text.locator(self.document)
-        node, exact = locator.find([*self.prefix, *parse_path(path)])
+        segments = [*self.prefix, *parse_path(path)]
+        locator = self.text.locator(self.document, segments)
+        node, exact = locator.find(segments)
         if node is None or not exact:
             return None
         return locator.position(node)
