@@ -459,7 +459,41 @@ def _refusal_seconds(call: Callable[[], object]) -> float:
 
 
 def _one_finding(options: Options, error: type[Exception]) -> Iterator[Measurement]:
-    """``sidecar-model validate`` on a dump with one finding against the same dump without."""
+    """``sidecar-model validate`` on a dump with one finding against the same dump without.
+
+    Both YAML (multi-document) and JSON (one ``List`` on one line, as ``kubectl get -o
+    json | jq -c`` writes it), with the finding in the last object.
+    """
+    docs = sidecar_documents(1_500 if options.quick else 12_000, options.seed)
+    for doc in docs:  # drop the corpus' own warnings (V8: a selector without labels)
+        spec: dict[str, Any] = doc["spec"]  # type: ignore[assignment]
+        selector = spec.get("workloadSelector")
+        if selector is not None and not selector.get("labels"):
+            del spec["workloadSelector"]
+    clean = {"YAML": yaml_text(docs), "JSON": json_text(docs)}
+    last: dict[str, Any] = docs[-1]["spec"]  # type: ignore[assignment]
+    last["egress"] = [{"hosts": ["host-without-a-namespace"]}]
+    finding = {"YAML": yaml_text(docs), "JSON": json_text(docs)}
+    for fmt in ("YAML", "JSON"):
+        times = {
+            name: _validate_seconds(text, options.repeats, expect_finding=name == "finding")
+            for name, text in (("clean", clean[fmt]), ("finding", finding[fmt]))
+        }
+        if math.isnan(times["clean"]) or math.isnan(times["finding"]):
+            msg = f"validate gave an unexpected exit code on the {fmt} dumps"
+            raise error(msg)
+        size = len(clean[fmt]) / MIB
+        yield Measurement(
+            label=f"validate, {size:.0f} MiB {fmt} dump: one finding / none",
+            ratio=times["finding"] / times["clean"],
+            target=ONE_FINDING_TARGET,
+            detail=f"{times['finding']:.2f} s vs {times['clean']:.2f} s CPU, "
+            f"best of {options.repeats}",
+        )
+
+
+def _validate_seconds(text: str, repeats: int, *, expect_finding: bool) -> float:
+    """Best CPU time of ``sidecar-model validate`` on ``text``; NaN on a wrong exit code."""
     import contextlib  # noqa: PLC0415 - only this measurement needs them
     import io  # noqa: PLC0415
     import os  # noqa: PLC0415
@@ -467,39 +501,19 @@ def _one_finding(options: Options, error: type[Exception]) -> Iterator[Measureme
 
     from sidecar_model.cli import main  # noqa: PLC0415 - imported late
 
-    docs = sidecar_documents(1_500 if options.quick else 12_000, options.seed)
-    for doc in docs:  # drop the corpus' own warnings (V8: a selector without labels)
-        spec: dict[str, Any] = doc["spec"]  # type: ignore[assignment]
-        selector = spec.get("workloadSelector")
-        if selector is not None and not selector.get("labels"):
-            del spec["workloadSelector"]
-    clean = yaml_text(docs)
-    last: dict[str, Any] = docs[-1]["spec"]  # type: ignore[assignment]
-    last["egress"] = [{"hosts": ["host-without-a-namespace"]}]
-    finding = yaml_text(docs)
-    times: dict[str, float] = {}
+    best = math.inf
     with tempfile.TemporaryDirectory() as folder:
-        for name, text in (("clean", clean), ("finding", finding)):
-            path = os.path.join(folder, f"{name}.yaml")  # noqa: PTH118 - a plain string path
-            with open(path, "w", encoding="utf-8") as file:  # noqa: PTH123
-                file.write(text)
-            best = math.inf
-            for _ in range(options.repeats):
-                started = time.process_time()
-                with contextlib.redirect_stdout(io.StringIO()):
-                    code = main(["validate", path])
-                best = min(best, time.process_time() - started)
-                if (code != 0) != (name == "finding"):
-                    msg = f"validate exited with {code} on the {name} dump"
-                    raise error(msg)
-            times[name] = best
-    size = len(clean) / MIB
-    yield Measurement(
-        label=f"validate, {size:.0f} MiB dump: one finding / none",
-        ratio=times["finding"] / times["clean"],
-        target=ONE_FINDING_TARGET,
-        detail=f"{times['finding']:.2f} s vs {times['clean']:.2f} s CPU, best of {options.repeats}",
-    )
+        path = os.path.join(folder, "dump.yaml")  # noqa: PTH118 - a plain string path
+        with open(path, "w", encoding="utf-8") as file:  # noqa: PTH123
+            file.write(text)
+        for _ in range(repeats):
+            started = time.process_time()
+            with contextlib.redirect_stdout(io.StringIO()):
+                code = main(["validate", path])
+            best = min(best, time.process_time() - started)
+            if (code != 0) != expect_finding:
+                return math.nan
+    return best
 
 
 # --------------------------------------------------------------------------- runner
