@@ -6,6 +6,7 @@ their spec verbatim. Object names and namespaces are checked as Kubernetes check
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -166,7 +167,7 @@ def _resource(
     errors.extend(KeyError(key) for key in ("apiVersion", "kind") if value.get(key) is None)
     api_version = _collect(errors, Resource, "api_version", _name_hook, value.get("apiVersion"))
     kind = _collect(errors, Resource, "kind", _name_hook, value.get("kind"))
-    if api_version is not None and kind is not None:
+    if api_version is not None and kind is not None and _unserved(api_version, kind):
         api_version = _collect(errors, Resource, "api_version", _served(kind), api_version)
     metadata = _collect(errors, Resource, "metadata", _metadata_of, value.get("metadata"))
     spec_type = fixed_spec_type
@@ -177,7 +178,9 @@ def _resource(
         if spec_type is None
         else _collect(errors, Resource, "spec", _hook_for(spec_type), _spec_data(value))
     )
-    status = _collect(errors, Resource, "status", _status_hook, value.get("status"))
+    status = value.get("status")
+    if status is not None and type(status) is not dict:  # Kubernetes status is an object
+        status = _collect(errors, Resource, "status", _status_hook, status)
     extra = {key: item for key, item in value.items() if key not in ENVELOPE_KEYS}
     if spec_type is not None and extra:
         errors.append(ForbiddenExtraKeysError("", Resource, set(extra)))
@@ -192,6 +195,13 @@ def _resource(
         extra=extra,
         source=source,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _unserved(api_version: str, kind: str) -> bool:
+    """Whether ``api_version`` is not served for ``kind`` (a cluster repeats a few pairs)."""
+    served = served_versions(api_version, kind)
+    return served is not None and api_version not in served
 
 
 def _served(kind: str) -> Callable[[str, object], str]:
@@ -209,9 +219,6 @@ def _served(kind: str) -> Callable[[str, object], str]:
 
 
 def _status_hook(value: Any, _: object) -> Any:  # noqa: ANN401 - verbatim data
-    # Kubernetes status is always an object; null means none.
-    if value is None or type(value) is dict:
-        return value
     raise BadValueError("a mapping", value)
 
 

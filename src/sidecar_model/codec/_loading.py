@@ -317,7 +317,7 @@ def _json_refusal(
     a lone UTF-16 surrogate (a ``\u`` escape of D800 to DFFF with no pair), and nesting
     deeper than ``limits.max_depth``.
     """
-    raw = _RAW_SURROGATE.search(text)
+    raw = None if text.isascii() else _RAW_SURROGATE.search(text)
     offset = raw.start() if raw is not None else None
     if offset is None and _ESCAPED_SURROGATE.search(text) is not None:
         try:
@@ -328,7 +328,7 @@ def _json_refusal(
     if offset is not None:
         message = "a string holds a lone UTF-16 surrogate, which is not a Unicode character"
         return message, "bad-encoding", offset
-    if text.count("[") + text.count("{") > limits.max_depth and too_deep(data, limits.max_depth):
+    if _maybe_deep(text, limits.max_depth) and too_deep(data, limits.max_depth):
         start = len(text) - len(text.lstrip())
         return f"nesting is deeper than {limits.max_depth} levels", "too-deep", start
     return None
@@ -342,16 +342,42 @@ _LONE_ESCAPE: Final = re.compile(
 )
 
 
+def _maybe_deep(text: str, limit: int) -> bool:
+    """Whether JSON ``text`` may nest deeper than ``limit``: False only when it cannot.
+
+    Counts the nesting of the brackets alone, in C: removing each innermost ``[]`` and
+    ``{}`` pair takes one pass per level. Brackets inside strings make the sequence
+    unbalanced (then the data itself is walked); balanced ones could only hide a few
+    levels, so the data is also walked when the count comes within half the limit.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = text.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACKETS)
+    for _ in range(limit // 2):
+        fewer = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if not fewer:
+            return False
+        if fewer == brackets:
+            return True  # brackets inside strings: unbalanced
+        brackets = fewer
+    return True
+
+
+_NOT_BRACKETS: Final = bytes(set(range(256)) - set(b"[]{}"))
+
+
 def too_deep(data: Any, limit: int) -> bool:  # noqa: ANN401 - plain data
     """Whether maps and lists in ``data`` nest deeper than ``limit`` levels (as YAML counts)."""
-    stack: list[tuple[Any, int]] = [(data, 0)] if type(data) in _CONTAINERS else []
-    while stack:
-        value, depth = stack.pop()
-        children = value.values() if type(value) is dict else value
-        if depth >= limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
-    return False
+    level = [data] if type(data) in _CONTAINERS else []
+    for _ in range(limit):
+        if not level:
+            return False
+        below: list[Any] = []
+        for value in level:
+            children = value.values() if type(value) is dict else value
+            below += [child for child in children if type(child) in _CONTAINERS]
+        level = below
+    return bool(level)
 
 
 _CONTAINERS: Final = (dict, list)
@@ -437,7 +463,7 @@ def _load_json(text: str, loading: _Loading) -> None:
             text,
             object_pairs_hook=_unique_keys,
             parse_constant=_not_json,
-            parse_float=_finite_float,
+            parse_float=_finite_float,  # free when there are few floats, as in manifests
         )
     except json.JSONDecodeError as error:
         loading.problem(f"invalid JSON: {error.msg}", "json-syntax", 0, error.lineno, error.colno)
