@@ -22,8 +22,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import enum
+import functools
 import gc
 import json
+import math
 import statistics
 import sys
 import time
@@ -361,9 +363,10 @@ def validate_group(options: Options) -> Iterator[Measurement]:
 
 
 def hostile_group(options: Options) -> Iterator[Measurement]:
-    """Hostile inputs (issue 7): each must be refused in < 1 s and < 100 MiB above baseline.
+    """Hostile inputs (issues 7 and 16): each refused in < 1 s and < 100 MiB above baseline.
 
-    The figures are ratios of the worst of the repeats against those absolute budgets.
+    The figures are ratios of the worst of the repeats against those absolute budgets;
+    issue 16's cases follow (:func:`hostile_two_group`).
     """
     from sidecar_model import ManifestError, loads  # noqa: PLC0415 - imported late
 
@@ -402,6 +405,115 @@ def hostile_group(options: Options) -> Iterator[Measurement]:
             target=1.0,
             detail=f"peak {peak / MIB:.2f} MiB",
         )
+    yield from hostile_two_group(options)
+
+
+#: Hostile input II (issue 16): problem location must be linear, reads bounded.
+HOSTILE_HEADER: Final = (
+    "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: a\n  namespace: b\n"
+)
+#: A dump with one finding may take this much longer to validate than one without.
+ONE_FINDING_TARGET: Final = 1.2
+
+
+def hostile_two_group(options: Options) -> Iterator[Measurement]:
+    """Issue 16: many problems in one mapping, a device, and one finding in a large dump."""
+    from sidecar_model import SidecarModelError, load, loads  # noqa: PLC0415 - imported late
+
+    count = 20_000
+    inputs = {
+        f"{count:,} unknown spec fields": HOSTILE_HEADER
+        + "spec:\n"
+        + "".join(f"  field{i}: 1\n" for i in range(count)),
+        f"{count:,} non-string label values": HOSTILE_HEADER
+        + "  labels:\n"
+        + "".join(f"    k{i}: {i}\n" for i in range(count)),
+    }
+    for name, text in inputs.items():
+        seconds = max(
+            _refusal_seconds(functools.partial(loads, text)) for _ in range(options.repeats)
+        )
+        yield Measurement(
+            label=f"{name}: time / 1 s", ratio=seconds, target=1.0, detail=f"{seconds:.3f} s"
+        )
+    seconds = max(_refusal_seconds(lambda: load("/dev/zero")) for _ in range(options.repeats))
+    yield Measurement(
+        label="load('/dev/zero'): time / 1 s",
+        ratio=seconds,
+        target=1.0,
+        detail=f"{seconds * 1000:.1f} ms",
+    )
+    yield from _one_finding(options, SidecarModelError)
+
+
+def _refusal_seconds(call: Callable[[], object]) -> float:
+    from sidecar_model import SidecarModelError  # noqa: PLC0415 - imported late
+
+    started = time.process_time()
+    try:
+        call()
+    except SidecarModelError:
+        return time.process_time() - started
+    msg = "hostile input was accepted"
+    raise AssertionError(msg)
+
+
+def _one_finding(options: Options, error: type[Exception]) -> Iterator[Measurement]:
+    """``sidecar-model validate`` on a dump with one finding against the same dump without.
+
+    Both YAML (multi-document) and JSON (one ``List`` on one line, as ``kubectl get -o
+    json | jq -c`` writes it), with the finding in the last object.
+    """
+    docs = sidecar_documents(1_500 if options.quick else 12_000, options.seed)
+    for doc in docs:  # drop the corpus' own warnings (V8: a selector without labels)
+        spec: dict[str, Any] = doc["spec"]  # type: ignore[assignment]
+        selector = spec.get("workloadSelector")
+        if selector is not None and not selector.get("labels"):
+            del spec["workloadSelector"]
+    clean = {"YAML": yaml_text(docs), "JSON": json_text(docs)}
+    last: dict[str, Any] = docs[-1]["spec"]  # type: ignore[assignment]
+    last["egress"] = [{"hosts": ["host-without-a-namespace"]}]
+    finding = {"YAML": yaml_text(docs), "JSON": json_text(docs)}
+    for fmt in ("YAML", "JSON"):
+        times = {
+            name: _validate_seconds(text, options.repeats, expect_finding=name == "finding")
+            for name, text in (("clean", clean[fmt]), ("finding", finding[fmt]))
+        }
+        if math.isnan(times["clean"]) or math.isnan(times["finding"]):
+            msg = f"validate gave an unexpected exit code on the {fmt} dumps"
+            raise error(msg)
+        size = len(clean[fmt]) / MIB
+        yield Measurement(
+            label=f"validate, {size:.0f} MiB {fmt} dump: one finding / none",
+            ratio=times["finding"] / times["clean"],
+            target=ONE_FINDING_TARGET,
+            detail=f"{times['finding']:.2f} s vs {times['clean']:.2f} s CPU, "
+            f"best of {options.repeats}",
+        )
+
+
+def _validate_seconds(text: str, repeats: int, *, expect_finding: bool) -> float:
+    """Best CPU time of ``sidecar-model validate`` on ``text``; NaN on a wrong exit code."""
+    import contextlib  # noqa: PLC0415 - only this measurement needs them
+    import io  # noqa: PLC0415
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from sidecar_model.cli import main  # noqa: PLC0415 - imported late
+
+    best = math.inf
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "dump.yaml")  # noqa: PTH118 - a plain string path
+        with open(path, "w", encoding="utf-8") as file:  # noqa: PTH123
+            file.write(text)
+        for _ in range(repeats):
+            started = time.process_time()
+            with contextlib.redirect_stdout(io.StringIO()):
+                code = main(["validate", path])
+            best = min(best, time.process_time() - started)
+            if (code != 0) != expect_finding:
+                return math.nan
+    return best
 
 
 # --------------------------------------------------------------------------- runner

@@ -6,7 +6,6 @@ YAML can change without renumbering anything.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import warnings
@@ -18,8 +17,8 @@ from sidecar_model import (
     ManifestError,
     Resource,
     Sidecar,
-    SidecarModelError,
     WorkloadSelector,
+    dumps,
     loads,
     structure,
 )
@@ -568,77 +567,101 @@ def test_falsy_envelope_field_is_refused(text: str, field: str) -> None:
 
 
 ODD_TEXTS = [
-    pytest.param("", id="empty"),
-    pytest.param("~\n", id="null-document"),
-    pytest.param("{}", id="empty-json"),
-    pytest.param("[]", id="empty-json-list"),
-    pytest.param("- - -\n", id="nested-lists"),
-    pytest.param("{1: 2}\n", id="int-key-flow"),
-    pytest.param("1: 2\n", id="int-key"),
-    pytest.param("? [a]\n: b\n", id="complex-key"),
-    pytest.param("~: 1\n", id="null-key"),
-    pytest.param("a: &x [*x]\n", id="recursive-alias"),
-    pytest.param("<<: 5\n", id="bad-merge"),
-    pytest.param("!!set {a}\n", id="set-tag"),
-    pytest.param(HEADER + "spec:\n  egress: [null, [], 1]\n", id="null-and-lists-in-egress"),
-    pytest.param(HEADER + "spec:\n  ingress:\n  - port: {number: .nan}\n", id="nan"),
-    pytest.param(HEADER + "spec:\n  ingress:\n  - port: {number: .inf}\n", id="inf"),
-    pytest.param(HEADER + "spec:\n  ingress:\n  - port: {number: " + "9" * 100 + "}\n", id="huge"),
+    pytest.param("", None, id="empty"),
+    pytest.param("~\n", None, id="null-document"),
+    pytest.param("{}", "missing-field", id="empty-json"),
+    pytest.param("[]", "not-an-object", id="empty-json-list"),
+    pytest.param("- - -\n", "not-an-object", id="nested-lists"),
+    pytest.param("{1: 2}\n", "bad-key", id="int-key-flow"),
+    pytest.param("1: 2\n", "bad-key", id="int-key"),
+    pytest.param("? [a]\n: b\n", "bad-key", id="complex-key"),
+    pytest.param("~: 1\n", "bad-key", id="null-key"),
+    pytest.param("a: &x [*x]\n", "too-deep", id="recursive-alias"),
+    pytest.param("<<: 5\n", "bad-merge", id="bad-merge"),
+    pytest.param("!!set {a}\n", "unsupported-tag", id="set-tag"),
     pytest.param(
-        HEADER + "spec:\n  ingress:\n  - port: {number: " + "9" * 5000 + "}\n", id="huge-5000"
+        HEADER + "spec:\n  egress: [null, [], 1]\n", "wrong-type", id="null-and-lists-in-egress"
     ),
-    pytest.param('{"apiVersion": "v1", "kind": "X", "n": ' + "9" * 5000 + "}", id="json-5000"),
-    pytest.param('{"apiVersion": NaN, "kind": Infinity}', id="json-nan"),
-    pytest.param("a: " + "[" * 1000 + "]" * 1000 + "\n", id="deep-yaml"),
-    pytest.param('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", id="deep-json"),
-    pytest.param("apiVersion: v1\x00\n", id="nul-char"),
-    pytest.param("apiVersion: \ud800\nkind: X\n", id="lone-surrogate"),
-    pytest.param(b"\xff\xfe\x00", id="odd-utf16"),
-    pytest.param(b"\x80\x81", id="not-utf8"),
-    pytest.param("apiVersion: v1\nkind: List\nitems: [5, null, []]\n", id="list-of-junk"),
+    pytest.param(HEADER + "spec:\n  ingress:\n  - port: {number: .nan}\n", "not-finite", id="nan"),
+    pytest.param(HEADER + "spec:\n  ingress:\n  - port: {number: .inf}\n", "not-finite", id="inf"),
+    pytest.param(
+        HEADER + "spec:\n  ingress:\n  - port: {number: " + "9" * 100 + "}\n",
+        "out-of-range",
+        id="huge",
+    ),
+    pytest.param(
+        HEADER + "spec:\n  ingress:\n  - port: {number: " + "9" * 5000 + "}\n",
+        "too-large",
+        id="huge-5000",
+    ),
+    pytest.param(
+        '{"apiVersion": "v1", "kind": "X", "n": ' + "9" * 5000 + "}", "too-large", id="json-5000"
+    ),
+    pytest.param('{"apiVersion": NaN, "kind": Infinity}', "not-finite", id="json-nan"),
+    pytest.param("a: " + "[" * 1000 + "]" * 1000 + "\n", "yaml-syntax", id="deep-yaml"),
+    pytest.param('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "too-deep", id="deep-json"),
+    pytest.param("apiVersion: v1\x00\n", "yaml-syntax", id="nul-char"),
+    pytest.param("apiVersion: \ud800\nkind: X\n", "bad-encoding", id="lone-surrogate"),
+    pytest.param(b"\xff\xfe\x00", "bad-encoding", id="odd-utf16"),
+    pytest.param(b"\x80\x81", "bad-encoding", id="not-utf8"),
+    pytest.param(
+        "apiVersion: v1\nkind: List\nitems: [5, null, []]\n", "wrong-type", id="list-of-junk"
+    ),
     pytest.param(
         "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
         "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
+        "alias-expansion",
         id="alias-expansion",
     ),
 ]
 
 
-@pytest.mark.parametrize("text", ODD_TEXTS)
-def test_loads_raises_only_library_errors(text: str | bytes) -> None:
-    with contextlib.suppress(SidecarModelError):
+@pytest.mark.parametrize(("text", "code"), ODD_TEXTS)
+def test_odd_text_is_refused_with_its_own_problem(text: str | bytes, code: str | None) -> None:
+    # Empty texts hold nothing; everything else is refused with the problem that says why,
+    # and never with anything but a ManifestError.
+    if code is None:
+        assert loads(text) == []
+        return
+    with pytest.raises(ManifestError) as caught:
         loads(text)
+    assert code in {problem.code for problem in caught.value.problems}
 
 
-ODD_DATA: list[Any] = [
-    None,
-    [],
-    [[{}]],
-    5,
-    "spec",
-    {1: 2},
-    {None: None},
-    {"egress": None},
-    {"egress": [None, [], 1]},
-    {"egress": [{"hosts": [None, {}, 1]}]},
-    {"workloadSelector": {"labels": {1: 2}}},
-    {"workloadSelector": {"labels": None}},
-    {"ingress": [{"port": {"number": 10**100}}]},
-    {"ingress": [{"port": {"number": math.nan}}]},
-    {"ingress": [{"port": {"number": -math.inf}}]},
-    {"ingress": [{"port": {"number": 1}, "tls": {"mode": {}}}]},
-    {"inboundConnectionPool": {"tcp": {"connectTimeout": 10**30}}},
-    {"inboundConnectionPool": {"tcp": {"connectTimeout": "9" * 40 + "h"}}},
-    {"outboundTrafficPolicy": {"mode": ["ALLOW_ANY"]}},
-    {"egress": ({"hosts": ("a/b",)},)},
+ODD_DATA: list[tuple[Any, str]] = [
+    (None, "wrong-type"),
+    ([], "wrong-type"),
+    ([[{}]], "wrong-type"),
+    (5, "wrong-type"),
+    ("spec", "wrong-type"),
+    ({1: 2}, "unknown-field"),
+    ({None: None}, "unknown-field"),
+    ({"egress": None}, "wrong-type"),
+    ({"egress": [None, [], 1]}, "wrong-type"),
+    ({"egress": [{"hosts": [None, {}, 1]}]}, "wrong-type"),
+    ({"workloadSelector": {"labels": {1: 2}}}, "wrong-type"),
+    ({"workloadSelector": {"labels": None}}, "wrong-type"),
+    ({"ingress": [{"port": {"number": 10**100}}]}, "out-of-range"),
+    ({"ingress": [{"port": {"number": math.nan}}]}, "wrong-type"),
+    ({"ingress": [{"port": {"number": -math.inf}}]}, "wrong-type"),
+    ({"ingress": [{"port": {"number": 1}, "tls": {"mode": {}}}]}, "unknown-enum"),
+    ({"inboundConnectionPool": {"tcp": {"connectTimeout": 10**30}}}, "wrong-type"),
+    ({"inboundConnectionPool": {"tcp": {"connectTimeout": "9" * 40 + "h"}}}, "invalid-duration"),
+    ({"outboundTrafficPolicy": {"mode": ["ALLOW_ANY"]}}, "unknown-enum"),
+    ({"egress": ({"hosts": ("a/b",)},)}, "wrong-type"),
 ]
 
 
-@pytest.mark.parametrize("data", ODD_DATA, ids=repr)
-@pytest.mark.parametrize("cls", [Sidecar, Resource])
-def test_structure_raises_only_library_errors(data: Any, cls: type[Any]) -> None:
-    with contextlib.suppress(SidecarModelError):
-        structure(data, cls)
+@pytest.mark.parametrize(("data", "code"), ODD_DATA, ids=repr)
+def test_odd_data_is_refused_with_its_own_problem(data: Any, code: str) -> None:
+    with pytest.raises(ManifestError) as caught:
+        structure(data, Sidecar)
+    assert code in {problem.code for problem in caught.value.problems}
+    # As a whole object it lacks apiVersion and kind, or is not a mapping at all.
+    with pytest.raises(ManifestError) as caught:
+        structure(data, Resource)
+    expected = "missing-field" if isinstance(data, dict) else "wrong-type"
+    assert expected in {problem.code for problem in caught.value.problems}
 
 
 # --------------------------------------------------------------------------- reporting
@@ -732,3 +755,97 @@ def test_no_warning_for_strict_clean_load() -> None:
         warnings.simplefilter("error")
         (resource,) = loads(LOCATE_TEXT, strict=False)
     assert resource.name == "web"
+
+
+# --------------------------------------------------------------------------- strictness pinned
+
+STRICT_HEADER = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: web\n"
+HTTP_POOL = "spec:\n  inboundConnectionPool:\n    http:\n      useClientProtocol: "
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "path"),
+    [
+        pytest.param(
+            STRICT_HEADER + "spec:\n  egress:\n  - hosts: [true]\n",
+            "wrong-type",
+            "spec.egress[0].hosts[0]",
+            id="bool-in-string-field",
+        ),
+        pytest.param(
+            STRICT_HEADER + HTTP_POOL + '"true"\n',
+            "wrong-type",
+            "spec.inboundConnectionPool.http.useClientProtocol",
+            id="string-true-in-bool-field",
+        ),
+        pytest.param(
+            STRICT_HEADER + HTTP_POOL + "1\n",
+            "wrong-type",
+            "spec.inboundConnectionPool.http.useClientProtocol",
+            id="one-in-bool-field",
+        ),
+        pytest.param(
+            STRICT_HEADER + HTTP_POOL + "0\n",
+            "wrong-type",
+            "spec.inboundConnectionPool.http.useClientProtocol",
+            id="zero-in-bool-field",
+        ),
+        pytest.param(
+            STRICT_HEADER + "  creationTimestamp: 1714557600\n",
+            "wrong-type",
+            "metadata.creationTimestamp",
+            id="integer-timestamp",
+        ),
+        pytest.param(
+            STRICT_HEADER + "spec: {}\ndata: {a: b}\n",
+            "unknown-field",
+            "data",
+            id="unknown-top-level-key",
+        ),
+        pytest.param(
+            STRICT_HEADER.replace("name: web", "name: " + "a" * 254),
+            "invalid-name",
+            "metadata.name",
+            id="name-over-253",
+        ),
+        pytest.param(
+            STRICT_HEADER + "  namespace: team.a\n",
+            "invalid-name",
+            "metadata.namespace",
+            id="namespace-with-a-dot",
+        ),
+        pytest.param(
+            STRICT_HEADER + "spec: {}\nstatus: " + "[" * 200 + "]" * 200 + "\n",
+            "too-deep",
+            "",
+            id="default-depth-limit",
+        ),
+    ],
+)
+def test_strictness_is_pinned(text: str, code: str, path: str) -> None:
+    with pytest.raises(ManifestError) as caught:
+        loads(text)
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.path) == (code, path)
+
+
+def test_default_depth_limit_allows_two_hundred_levels() -> None:
+    # The document, status and 198 lists: 200 levels, the most the default allows.
+    text = STRICT_HEADER + "spec: {}\nstatus: {a: " + "[" * 198 + "]" * 198 + "}\n"
+    (resource,) = loads(text)
+    assert resource.status is not None
+    assert loads(dumps(resource)) == [resource]
+
+
+@pytest.mark.parametrize("kind", ["Sidecar", "ServiceEntry", "VirtualService", "DestinationRule"])
+def test_unknown_top_level_keys_are_refused_on_every_typed_kind(kind: str) -> None:
+    text = f"apiVersion: networking.istio.io/v1\nkind: {kind}\nmetadata: {{name: x}}\nsurprise: 1\n"
+    with pytest.raises(ManifestError) as caught:
+        loads(text)
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.path, problem.line) == ("unknown-field", "surprise", 4)
+
+
+def test_unknown_top_level_keys_are_kept_on_opaque_kinds() -> None:
+    (resource,) = loads("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n")
+    assert resource.extra == {"data": {"a": "b"}}

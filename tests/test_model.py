@@ -113,3 +113,23 @@ def test_sequences_and_maps_become_immutable() -> None:
     assert hash(selector) == hash(sm.WorkloadSelector(labels={"app": "a"}))
     with pytest.raises(TypeError):
         selector.labels.update({"b": "c"})
+
+
+def test_duration_error_is_a_library_error_and_a_value_error() -> None:
+    assert issubclass(DurationError, sm.SidecarModelError)
+    assert issubclass(DurationError, ValueError)
+    with pytest.raises(sm.SidecarModelError):
+        sm.Duration.parse("soon")
+
+
+def test_public_modules_export_what_users_use() -> None:
+    from sidecar_model import codec, errors, model, resources  # noqa: PLC0415 - under test
+
+    assert {"ConnectionKeepalive", "TcpKeepalive", "DurationError"} <= set(model.__all__)
+    assert "SourceError" in errors.__all__
+    assert not {"register_kind", "spec_type_for", "str_map"} & set(resources.__all__)
+    assert {"load_paths", "loads", "dumps", "Limits"} <= set(codec.__all__)
+    for module in (codec, errors, model, resources):
+        assert module.__all__ == sorted(module.__all__)
+        assert all(hasattr(module, name) for name in module.__all__)
+        assert not [name for name in module.__all__ if name.startswith("_")]

@@ -183,9 +183,9 @@ def test_multiline_strings_are_written_as_blocks() -> None:
 
 
 def test_libyaml_and_pure_python_parsers_agree(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sidecar_model import _source  # noqa: PLC0415 - patched for this test only
+    from sidecar_model.codec import _yaml  # noqa: PLC0415 - patched for this test only
 
     text = EVERY_FIELD.read_text()
     fast = sm.loads(text)
-    monkeypatch.setattr(_source, "YAML_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(_yaml, "YAML_LOADER", yaml.SafeLoader)
     assert sm.loads(text) == fast

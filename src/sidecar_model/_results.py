@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gc
 import html
+import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -37,17 +38,46 @@ def resource_name(resource: Resource[Any] | None) -> str | None:
     return None if resource is None else f"{resource.namespace}/{resource.name}"
 
 
+class _CollectorPause:
+    """Counts the callers that want the cyclic collector paused, across threads.
+
+    The first to enter remembers whether the collector was on and turns it off; the
+    last to leave turns it back on if it was. The lock makes the check and the change
+    one step, so that threads cannot leave the collector off for good.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.was_enabled = False
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.holders == 0:
+                self.was_enabled = gc.isenabled()
+                gc.disable()
+            self.holders += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.holders -= 1
+            if self.holders == 0 and self.was_enabled:
+                gc.enable()
+
+
+_PAUSE: Final = _CollectorPause()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector over bulk work.
+    """Pause the cyclic garbage collector over bulk work; thread-safe and re-entrant.
 
     Loading and resolving allocate many small objects that all survive; the collector
-    would rescan them again and again, making large inputs superlinear.
+    would rescan them again and again, making large inputs superlinear. Pauses nest and
+    overlap across threads: the collector runs again when the last of them ends.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    _PAUSE.enter()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        _PAUSE.leave()

@@ -52,6 +52,7 @@ from sidecar_model._cli_output import yaml_text as _yaml_text
 from sidecar_model._results import resource_name
 from sidecar_model.analysis import analyze, diff, reachability
 from sidecar_model.codec import dumps, loads, read_yaml
+from sidecar_model.codec._files import read_path
 from sidecar_model.errors import ManifestError, Problem, SidecarModelError
 from sidecar_model.examples import MESH, SEED, mesh_text, seed_text
 from sidecar_model.mesh import Mesh, MeshConfig, MeshService, Registry, ServicePort, Workload
@@ -207,14 +208,8 @@ class _Reader:
 
     def text(self, name: str) -> str | bytes:
         """The content of a file, or of standard input for ``-``."""
-        if name == _STDIN:
-            self.stdin_read = True
-            buffer = getattr(sys.stdin, "buffer", None)
-            return buffer.read() if buffer is not None else sys.stdin.read()
-        try:
-            return Path(name).read_bytes()
-        except OSError as error:
-            raise _InputError(f"{name}: {error.strerror or error}") from error
+        self.stdin_read = self.stdin_read or name == _STDIN
+        return read_path(name)  # bounded; SourceError for closed stdin and OS failures
 
     def resources(self, paths: Iterable[str]) -> list[Resource[Any]]:
         """Every object of every input; all loading problems together in one ManifestError."""

@@ -5,7 +5,9 @@ Hierarchy::
     ValueError
      └── SidecarModelError              base of every error about bad input
           ├── ManifestError             text or data that does not load (.problems)
-          └── ValidationError           a Sidecar that Istio's webhook would reject
+          ├── SourceError               a path or stream that cannot be read (.path, .reason)
+          ├── ValidationError           a Sidecar that Istio's webhook would reject
+          └── DurationError             duration text Istio would not accept (model)
 
     UserWarning
      └── SidecarModelWarning
@@ -18,7 +20,8 @@ problem found in its input, not only the first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -30,6 +33,7 @@ __all__ = [
     "Problem",
     "SidecarModelError",
     "SidecarModelWarning",
+    "SourceError",
     "UnknownFieldWarning",
     "ValidationError",
 ]
@@ -37,6 +41,30 @@ __all__ = [
 
 class SidecarModelError(ValueError):
     """Base class of every error sidecar-model raises about its input."""
+
+
+#: Quoted values longer than this are shortened in messages.
+QUOTE_LIMIT: Final = 80
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text``, or its start and end around an ellipsis and its length when it is long.
+
+    Messages quote values from the input; one hostile value of 100,000 characters must
+    not make every message about it that long.
+    """
+    if len(text) <= limit:
+        return text
+    keep = max(limit // 2 - 1, 1)
+    return f"{text[:keep]}…{text[-keep:]} ({len(text):,} characters)"
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(text)``, its start and end only when it is long, as :func:`shorten` does."""
+    if len(text) <= limit:
+        return repr(text)
+    keep = max(limit // 2 - 1, 1)
+    return f"{text[:keep]!r}…{text[-keep:]!r} ({len(text):,} characters)"
 
 
 @attrs.frozen(kw_only=True)
@@ -73,7 +101,7 @@ class Problem:
         if self.document is not None:
             where.append(f"document {self.document}")
         if self.path:
-            where.append(self.path)
+            where.append(shorten(self.path, 4 * QUOTE_LIMIT))
         return f"{': '.join(where)}: {self.message}"
 
 
@@ -100,6 +128,36 @@ class ManifestError(SidecarModelError):
     def __reduce__(self) -> tuple[type[ManifestError], tuple[tuple[Problem, ...]]]:
         """Pickle by problems, which ``__init__`` takes back."""
         return (type(self), (self.problems,))
+
+
+class SourceError(SidecarModelError):
+    """A file, directory or stream that cannot be read; names the path and the reason.
+
+    ``path`` is the path as given (``-`` or ``<stdin>`` for standard input); ``reason``
+    says why in plain words, such as the operating system's message.
+    """
+
+    path: str
+    reason: str
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        """Report that ``path`` cannot be read because of ``reason``."""
+        self.path = os.fspath(path)
+        self.reason = reason
+        super().__init__(self.path, reason)
+
+    def __str__(self) -> str:
+        """``path: reason``."""
+        return f"{self.path}: {self.reason}"
+
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, str]]:
+        """Pickle by path and reason, which ``__init__`` takes back."""
+        return (type(self), (self.path, self.reason))
+
+    @classmethod
+    def from_os_error(cls, path: str | os.PathLike[str], error: OSError) -> SourceError:
+        """The error for an ``OSError`` raised while reading ``path``."""
+        return cls(path, error.strerror or str(error))
 
 
 class ValidationError(SidecarModelError):

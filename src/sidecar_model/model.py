@@ -20,15 +20,18 @@ from typing import TYPE_CHECKING, ClassVar, Final
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, frozen_map
+from sidecar_model.errors import SidecarModelError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
     "CaptureMode",
+    "ConnectionKeepalive",
     "ConnectionPoolSettings",
     "Destination",
     "Duration",
+    "DurationError",
     "H2UpgradePolicy",
     "HTTPSettings",
     "IstioEgressListener",
@@ -45,6 +48,7 @@ __all__ = [
     "TLSCertificate",
     "TLSMode",
     "TLSProtocol",
+    "TcpKeepalive",
     "WorkloadSelector",
 ]
 
@@ -217,7 +221,7 @@ _DURATION_COMPONENT: Final = re.compile(r"(\d*)(?:\.(\d*))?([a-z\u00b5\u03bc]+)"
 _MAX_NANOS: Final = 2**63 - 1
 
 
-class DurationError(ValueError):
+class DurationError(SidecarModelError):
     """A duration text that Istio would not accept; raised by :meth:`Duration.parse`."""
 
 

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 __all__ = [
-    "EXPORT_TO_ANNOTATION",
-    "ISTIO_NETWORKING_GROUP",
     "CronJobSpec",
     "Delegate",
     "DestinationRuleSpec",
@@ -46,9 +44,6 @@ __all__ = [
     "VirtualServiceSpec",
     "WorkloadControllerSpec",
     "WorkloadEntrySpec",
-    "register_kind",
-    "spec_type_for",
-    "str_map",
 ]
 
 SpecT = TypeVar("SpecT")
@@ -136,6 +131,37 @@ _SPEC_TYPES: dict[tuple[str, str], type[Any]] = {}
 def register_kind(group: str, kind: str, spec_type: type[Any]) -> None:
     """Make resources of ``group``/``kind`` load with a typed ``spec_type`` spec."""
     _SPEC_TYPES[group, kind] = spec_type
+
+
+#: The API versions served for each known API group, and for the kinds of a group that
+#: serve fewer (from the Kubernetes API and Istio's CustomResourceDefinitions). Groups not
+#: listed are unknown: their objects load as opaque resources, whatever their version.
+_GROUP_VERSIONS: Final[dict[str, tuple[str, ...]]] = {
+    "": ("v1",),
+    "apps": ("v1",),
+    "batch": ("v1",),
+    ISTIO_NETWORKING_GROUP: ISTIO_NETWORKING_VERSIONS,
+}
+_KIND_VERSIONS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
+    (ISTIO_NETWORKING_GROUP, "EnvoyFilter"): ("v1alpha3",),
+    (ISTIO_NETWORKING_GROUP, "ProxyConfig"): ("v1beta1",),
+}
+
+
+def served_versions(api_version: str, kind: str) -> tuple[str, ...] | None:
+    """The ``apiVersion`` values served for ``kind`` in the group ``api_version`` names.
+
+    None when the group is unknown (anything goes). A bare group name such as
+    ``networking.istio.io`` (with a dot, unlike a core version such as ``v1``) is read
+    as that group without a version.
+    """
+    group, _, _version = api_version.rpartition("/")
+    if not group and "." in api_version:
+        group = api_version
+    versions = _KIND_VERSIONS.get((group, kind), _GROUP_VERSIONS.get(group))
+    if versions is None:
+        return None
+    return tuple(f"{group}/{v}" if group else v for v in versions)
 
 
 def spec_type_for(api_version: str, kind: str) -> type[Any] | None:

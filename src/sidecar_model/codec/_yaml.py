@@ -13,6 +13,7 @@ from YAML and JSON whether or not it is quoted.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import TYPE_CHECKING, Any, Final
@@ -22,11 +23,12 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
 __all__ = [
     "YAML_LOADER",
     "BuildError",
+    "Locator",
     "SourceInfo",
     "SourceText",
     "format_path",
@@ -224,58 +226,200 @@ def format_path(segments: list[Segment] | tuple[Segment, ...]) -> str:
     return text
 
 
-def find_node(
-    root: Node | None, segments: list[Segment], *, key: bool = False
-) -> tuple[Node | None, bool]:
-    """The node at ``segments`` below ``root``, or the deepest ancestor that exists.
+class Locator:
+    """Finds the nodes of one document by path, in time linear in the document's size.
 
-    Returns ``(node, exact)``. For the last segment the mapping key's own node is
-    returned when ``key`` is true or the value is a map or list, so that a problem
-    about a field as a whole points at its name, and one about a scalar at the value.
+    Each mapping is indexed by key the first time a path goes through it, so that many
+    problems in one large mapping (thousands of unknown fields or label values) cost one
+    pass over it, not one pass each. ``line_offset`` is added to node lines when the
+    document was composed from a slice of its text.
     """
-    node = root
-    for position, segment in enumerate(segments):
-        if node is None:
-            return None, False
-        child: Node | None = None
-        if type(node) is MappingNode and isinstance(segment, str):
+
+    __slots__ = ("_keys", "base", "char_offset", "first_column", "line_offset", "root")
+
+    def __init__(
+        self,
+        root: Node | None,
+        line_offset: int = 0,
+        char_offset: int = 0,
+        *,
+        base: tuple[Segment, ...] = (),
+        first_column: int = 0,
+    ) -> None:
+        """Locate below ``root``, composed from a slice of the text.
+
+        The slice starts ``char_offset`` characters and ``line_offset`` lines into the
+        text, ``first_column`` columns into its first line; ``root`` is the value at
+        path ``base`` of the document.
+        """
+        self.root = root
+        self.line_offset = line_offset
+        self.char_offset = char_offset
+        self.base = base
+        self.first_column = first_column
+        # Keyed by node identity: the nodes live exactly as long as this locator holds root.
+        self._keys: dict[int, dict[str, tuple[Node, Node]]] = {}
+
+    def _entries(self, node: MappingNode) -> dict[str, tuple[Node, Node]]:
+        entries = self._keys.get(id(node))
+        if entries is None:
+            entries = {}
             for key_node, value_node in node.value:
-                if type(key_node) is ScalarNode and key_node.value == segment:
-                    last = position == len(segments) - 1
-                    if last and (key or type(value_node) is not ScalarNode):
+                if type(key_node) is ScalarNode:
+                    entries.setdefault(key_node.value, (key_node, value_node))
+            self._keys[id(node)] = entries
+        return entries
+
+    def find(
+        self, segments: list[Segment] | tuple[Segment, ...], *, key: bool = False
+    ) -> tuple[Node | None, bool]:
+        """The node at ``segments``, or the deepest ancestor that exists.
+
+        Returns ``(node, exact)``. For the last segment the mapping key's own node is
+        returned when ``key`` is true or the value is a map or list, so that a problem
+        about a field as a whole points at its name, and one about a scalar at the value.
+        """
+        if tuple(segments[: len(self.base)]) != self.base:
+            return None, False
+        segments = segments[len(self.base) :]
+        node = self.root
+        last = len(segments) - 1
+        for position, segment in enumerate(segments):
+            if node is None:
+                return None, False
+            child: Node | None = None
+            if type(node) is MappingNode and isinstance(segment, str):
+                entry = self._entries(node).get(segment)
+                if entry is not None:
+                    key_node, child = entry
+                    if position == last and (key or type(child) is not ScalarNode):
                         return key_node, True
-                    child = value_node
-                    break
-        elif (
-            type(node) is SequenceNode
-            and isinstance(segment, int)
-            and 0 <= segment < len(node.value)
-        ):
-            child = node.value[segment]
-        if child is None:
-            return node, False
-        node = child
-    return node, True
+            elif (
+                type(node) is SequenceNode
+                and isinstance(segment, int)
+                and 0 <= segment < len(node.value)
+            ):
+                child = node.value[segment]
+            if child is None:
+                return node, False
+            node = child
+        return node, True
+
+    def position(self, node: Node) -> tuple[int, int]:
+        """The 1-based (line, column) where ``node`` starts in the whole text."""
+        mark = node.start_mark
+        shift = self.first_column if mark.line == 0 else 0
+        return mark.line + 1 + self.line_offset, mark.column + 1 + shift
 
 
 @attrs.define(eq=False)
 class SourceText:
-    """A text that resources were loaded from, composed again only when asked to locate."""
+    """A text that resources were loaded from, composed again only when asked to locate.
+
+    ``spans`` holds, for each YAML document, where its root node starts and ends in the
+    text (character offsets), recorded while loading: locating in one document composes
+    only that document's slice, once.
+    """
 
     text: str
     name: str | None
     is_json: bool
-    _roots: list[Node | None] | None = None
+    spans: dict[int, tuple[int, int]] = attrs.Factory(dict)
+    _locators: dict[tuple[int, int | None], Locator] = attrs.Factory(dict)
+    _items: list[tuple[int, int]] | None = None
 
-    def root(self, document: int) -> Node | None:
-        """The root node of document ``document``; composing the text once, on first use."""
-        if self._roots is None:
-            try:
-                self._roots = list(yaml.compose_all(self.text, Loader=YAML_LOADER))
-            except yaml.YAMLError:
-                self._roots = []
-        roots = self._roots
-        return roots[document] if 0 <= document < len(roots) else None
+    def locator(self, document: int, segments: Sequence[Segment] = ()) -> Locator:
+        """A locator for ``segments`` of document ``document``, composed on first use.
+
+        Only the document's own slice of the text is composed; in a JSON ``List`` only
+        the item that ``segments`` starts in (``items[i]``), so that one problem in a
+        large dump costs a small part of it.
+        """
+        item = None
+        if self.is_json and len(segments) > 1 and segments[0] == "items":
+            item = segments[1] if isinstance(segments[1], int) else None
+        found = self._locators.get((document, item))
+        if found is None:
+            found = (None if item is None else self._compose_item(item)) or self._compose(document)
+            self._locators[document, item] = found
+        return found
+
+    def _compose_item(self, item: int) -> Locator | None:
+        if self._items is None:
+            self._items = json_item_spans(self.text)
+        if not 0 <= item < len(self._items):
+            return None
+        start, end = self._items[item]
+        root = _first_node(self.text[start:end])
+        if root is None:
+            return None
+        line_start = self.text.rfind("\n", 0, start) + 1
+        lines = self.text.count("\n", 0, start)
+        return Locator(root, lines, start, base=("items", item), first_column=start - line_start)
+
+    def _compose(self, document: int) -> Locator:
+        span = self.spans.get(document)
+        if span is not None:
+            start, end = span
+            line_start = self.text.rfind("\n", 0, start) + 1
+            root = _first_node(self.text[line_start:end])
+            if root is not None:
+                return Locator(root, self.text.count("\n", 0, line_start), line_start)
+        try:
+            roots = list(yaml.compose_all(self.text, Loader=YAML_LOADER))
+        except yaml.YAMLError:
+            roots = []
+        return Locator(roots[document] if 0 <= document < len(roots) else None)
+
+
+def json_item_spans(text: str) -> list[tuple[int, int]]:
+    """Where each item of the top-level ``items`` list of a JSON object starts and ends.
+
+    Python's C scanner reads past each value; nothing is built but the keys. Empty when
+    the text is not such an object (then the whole text is composed instead).
+    """
+    decoder = json.JSONDecoder()
+    spans: list[tuple[int, int]] = []
+    try:
+        at = _skip(text, 0)
+        if text[at] != "{":
+            return []
+        at = _skip(text, at + 1)
+        while text[at] == '"':
+            key, at = decoder.raw_decode(text, at)
+            at = _skip(text, at)
+            at = _skip(text, at + 1)  # the colon
+            if key == "items" and text[at] == "[":
+                at = _skip(text, at + 1)
+                while text[at] != "]":
+                    _value, end = decoder.raw_decode(text, at)
+                    spans.append((at, end))
+                    at = _skip(text, end)
+                    at = _skip(text, at + 1) if text[at] == "," else at
+                return spans
+            _value, at = decoder.raw_decode(text, at)
+            at = _skip(text, at)
+            at = _skip(text, at + 1) if text[at] == "," else at
+    except (ValueError, IndexError):
+        return []
+    return []
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
+
+
+def _first_node(text: str) -> Node | None:
+    """The first document of ``text`` as a node tree, or None if it does not compose."""
+    loader = YAML_LOADER(text)
+    try:
+        return loader.get_node() if loader.check_node() else None
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
 
 
 @attrs.frozen
@@ -291,9 +435,34 @@ class SourceInfo:
         """The file name, or None for text given directly."""
         return self.text.name
 
+    def block_origin(self, path: str) -> tuple[int, int] | None:
+        """Where the text of the block scalar (``|`` or ``>``) at ``path`` starts.
+
+        The 1-based (line, column) of its first character, so that positions inside an
+        embedded YAML text (the ``istio`` ConfigMap's ``data.mesh``) map to the file;
+        None when ``path`` is not a block scalar of this resource's text.
+        """
+        segments = [*self.prefix, *parse_path(path)]
+        locator = self.text.locator(self.document, segments)
+        node, exact = locator.find(segments)
+        if not exact or type(node) is not ScalarNode or node.style not in {"|", ">"}:
+            return None
+        text = self.text.text
+        start = text.find("\n", locator.char_offset + node.start_mark.index) + 1
+        if start == 0:
+            return None
+        content = text[start : locator.char_offset + node.end_mark.index]
+        first = next((line for line in content.split("\n") if line.strip()), "")
+        blank_lines = content[: content.find(first)].count("\n") if first else 0
+        indent = len(first) - len(first.lstrip(" "))
+        line, _column = locator.position(node)
+        return line + 1 + blank_lines, indent + 1
+
     def locate(self, path: str) -> tuple[int, int] | None:
         """The 1-based (line, column) of ``path`` in this resource, if it is in the text."""
-        node, exact = find_node(self.text.root(self.document), [*self.prefix, *parse_path(path)])
+        segments = [*self.prefix, *parse_path(path)]
+        locator = self.text.locator(self.document, segments)
+        node, exact = locator.find(segments)
         if node is None or not exact:
             return None
-        return node.start_mark.line + 1, node.start_mark.column + 1
+        return locator.position(node)
