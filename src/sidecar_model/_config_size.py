@@ -1,0 +1,185 @@
+"""How much outbound configuration istiod would push to a proxy: :func:`config_size`.
+
+The counts are estimates of what Envoy receives over xDS for the outbound side of one
+proxy, each following one stated rule:
+
+``clusters``
+    One per port of every service in the scope-wide union (CDS), plus one per subset of the
+    DestinationRule that applies to the service, per port. ExternalName aliases get none.
+``listeners``
+    The outbound listeners after most-specific-port merging (LDS): ``outbound_listeners``.
+``routes`` and ``virtual_hosts``
+    The HTTP route configurations the outbound listeners use (RDS), and the virtual hosts
+    they hold together: ``outbound_routes``.
+``endpoints``
+    Per service-port cluster, the addresses behind it (EDS): the service's own endpoint list
+    when it has one, else the workloads its selector picks in its namespace (a Deployment
+    counts once, whatever its replicas), else one for a DNS ServiceEntry (its host).
+
+Istio's fixed clusters and listeners (passthrough, black hole, the virtual outbound
+listener) are the same for every proxy and left out, so a smaller Sidecar shows as a
+smaller number in each field.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from sidecar_model import resolver
+from sidecar_model._results import Result
+
+if TYPE_CHECKING:
+    from sidecar_model.mesh import Mesh, MeshService
+
+__all__ = ["FIELDS", "ConfigSize", "config_size"]
+
+#: The counted fields, in the order tables show them.
+FIELDS = ("clusters", "listeners", "routes", "virtual_hosts", "endpoints")
+_ALIAS = "ALIAS"
+
+
+@attrs.frozen(kw_only=True)
+class ConfigSize(Result):
+    """Estimated outbound xDS objects of one proxy; see the module text for each rule."""
+
+    clusters: int = 0
+    listeners: int = 0
+    routes: int = 0
+    virtual_hosts: int = 0
+    endpoints: int = 0
+
+    def __add__(self, other: ConfigSize) -> ConfigSize:
+        """Field-wise sum, for totals over workloads."""
+        return ConfigSize(**{f: getattr(self, f) + getattr(other, f) for f in FIELDS})
+
+    def fits_in(self, other: ConfigSize) -> bool:
+        """Whether no field is larger than ``other``'s."""
+        return all(getattr(self, f) <= getattr(other, f) for f in FIELDS)
+
+    def __str__(self) -> str:
+        """``12 clusters, 5 listeners, 2 routes, 9 virtual hosts, 30 endpoints``."""
+        return ", ".join(f"{getattr(self, f)} {f.replace('_', ' ')}" for f in FIELDS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (camelCase keys)."""
+        return {
+            "clusters": self.clusters,
+            "listeners": self.listeners,
+            "routes": self.routes,
+            "virtualHosts": self.virtual_hosts,
+            "endpoints": self.endpoints,
+        }
+
+
+@attrs.frozen
+class _Shared:
+    """Counts that every workload of one scope shares (clusters and endpoints)."""
+
+    clusters: int
+    endpoints: int
+
+
+class _MeshCounts:
+    """Per-mesh memo: workloads are many, distinct scopes and services few."""
+
+    def __init__(self, mesh: Mesh) -> None:
+        self.selectors = any(dr.selector for dr in mesh.destination_rules)
+        self.labels: dict[str, Counter[frozenset[tuple[str, str]]]] = {}
+        for workload in mesh.workloads:
+            counts = self.labels.setdefault(workload.namespace, Counter())
+            counts[frozenset(workload.labels.items())] += 1
+        self.endpoints: dict[int, int] = {}
+        self.shared: dict[tuple[Any, ...], _Shared] = {}
+        self.routes: dict[tuple[Any, ...], tuple[int, int]] = {}
+
+    def endpoint_count(self, service: MeshService) -> int:
+        found = self.endpoints.get(id(service))
+        if found is None:
+            found = self._count_endpoints(service)
+            self.endpoints[id(service)] = found
+        return found
+
+    def _count_endpoints(self, service: MeshService) -> int:
+        if service.endpoints:
+            return len(service.endpoints)
+        if service.selector:
+            wanted = service.selector.items()
+            return sum(
+                n
+                for labels, n in self.labels.get(service.namespace, Counter()).items()
+                if wanted <= labels
+            )
+        return 1 if service.resolution == "DNS" else 0
+
+
+_MEMO: weakref.WeakKeyDictionary[Mesh, _MeshCounts] = weakref.WeakKeyDictionary()
+
+
+def _counts(mesh: Mesh) -> _MeshCounts:
+    found = _MEMO.get(mesh)
+    if found is None:
+        found = _MeshCounts(mesh)
+        _MEMO[mesh] = found
+    return found
+
+
+def _scope_key(scope: resolver.SidecarScope) -> tuple[Any, ...]:
+    return (id(scope.sidecar), scope.namespace, scope.origin)
+
+
+def _shared(scope: resolver.SidecarScope, memo: _MeshCounts) -> _Shared:
+    key = _scope_key(scope)
+    if memo.selectors:
+        # A DestinationRule with a workloadSelector makes the subsets depend on labels.
+        key = (*key, frozenset(scope.workload.labels.items()))
+    found = memo.shared.get(key)
+    if found is None:
+        clusters = endpoints = 0
+        for service in scope.services:
+            if service.resolution == _ALIAS:
+                continue
+            ports = len(service.ports)
+            rule = (
+                scope.destination_rule(service.hostname)
+                if scope.destination_rules(service.hostname)
+                else None
+            )
+            subsets = 0 if rule is None else len(rule.subsets)
+            clusters += ports * (1 + subsets)
+            endpoints += ports * memo.endpoint_count(service)
+        found = _Shared(clusters=clusters, endpoints=endpoints)
+        memo.shared[key] = found
+    return found
+
+
+def _routes(scope: resolver.SidecarScope, memo: _MeshCounts) -> tuple[int, int]:
+    workload = scope.workload
+    key = (*_scope_key(scope), workload.interception_mode, workload.unprivileged)
+    found = memo.routes.get(key)
+    if found is None:
+        routes = resolver.outbound_routes(scope)
+        found = (len(routes), sum(len(route.hosts) for route in routes))
+        memo.routes[key] = found
+    return found
+
+
+def config_size(scope: resolver.SidecarScope) -> ConfigSize:
+    """Estimate the outbound configuration istiod pushes to ``scope``'s proxy.
+
+    Each count follows the rule stated in this module's documentation. Results for workloads
+    that share a scope are computed once per mesh.
+    """
+    memo = _counts(scope.mesh)
+    shared = _shared(scope, memo)
+    routes, virtual_hosts = _routes(scope, memo)
+    return ConfigSize(
+        clusters=shared.clusters,
+        listeners=len(resolver.outbound_listeners(scope)),
+        routes=routes,
+        virtual_hosts=virtual_hosts,
+        endpoints=shared.endpoints,
+    )
