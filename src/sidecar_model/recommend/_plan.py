@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 from sidecar_model import resolver
-from sidecar_model._collections import EMPTY
 from sidecar_model._config_size import config_size
 from sidecar_model.mesh import Mesh, ProxyType, Workload
 from sidecar_model.model import IstioEgressListener, Sidecar, WorkloadSelector
@@ -31,7 +30,7 @@ from sidecar_model.resources import ObjectMeta, Resource
 from sidecar_model.traffic import Call, Outcome
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Mapping
+    from collections.abc import Collection, Iterable
 
     from sidecar_model.mesh import MeshService
     from sidecar_model.traffic import Traffic
@@ -368,11 +367,11 @@ def _resource(
     today = group.scope.sidecar
     spec = Sidecar() if today is None else today.spec
     spec = attrs.evolve(spec, egress=egress, workload_selector=group.selector)
-    labels: Mapping[str, str] = EMPTY
-    annotations: Mapping[str, str] = EMPTY
+    meta = ObjectMeta(name=name, namespace=group.namespace)
     if today is not None and (today.namespace, today.name) == (group.namespace, name):
-        labels, annotations = today.metadata.labels, today.metadata.annotations
-    meta = ObjectMeta(name=name, namespace=group.namespace, labels=labels, annotations=annotations)
+        meta = attrs.evolve(
+            meta, labels=today.metadata.labels, annotations=today.metadata.annotations
+        )
     return Resource(api_version=API_VERSION, kind="Sidecar", metadata=meta, spec=spec)
 
 
