@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from sidecar_model import resolver
+from sidecar_model import _cli_recommend, resolver
 from sidecar_model.analysis import analyze, diff, reachability
 from sidecar_model.codec import dumps, load, loads, read_yaml
 from sidecar_model.errors import ManifestError, Problem, SidecarModelError
@@ -672,6 +672,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--workload", default=DEMO_WORKLOAD, help="NAMESPACE/NAME")
     demo.add_argument("--host", default=DEMO_HOST, help="a host to explain")
+    _cli_recommend.add_commands(commands)
     seed = commands.add_parser("seed", help="summarise and re-dump the bundled seed examples")
     summary = commands.add_parser("summary", help="summarise and re-dump manifests")
     summary.add_argument("files", nargs="+", help="YAML or JSON files; - for standard input")
@@ -691,6 +692,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse: --help (0) or a usage error (2)
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    if args.command in _cli_recommend.COMMANDS:
+        return _cli_recommend.run(args)
     if args.command in {"explain", "scope"}:
         problem = None
         if args.labels is not None and args.namespace is None:

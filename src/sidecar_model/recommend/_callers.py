@@ -36,15 +36,23 @@ class Callers:
             if workload.ip is not None:
                 self._pod_ips.setdefault(workload.ip, (workload.namespace, workload.name))
 
-    def find(self, call: Call) -> Workload | None:
-        """The calling workload, or None when the mesh has none that fits."""
+    def find(self, call: Call) -> tuple[Workload, ...]:
+        """The calling workloads (none when the mesh has none that fits).
+
+        A workload of that name; else the controller of a Pod of that name; else, where the
+        mesh lists Pods as workloads, the Pods of a controller of that name (metrics name
+        the Deployment, ``<name>-<hash>-<id>``, or the StatefulSet, ``<name>-<n>``).
+        """
         if call.namespace is not None and call.caller is not None:
             key = (call.namespace, call.caller)
         elif call.caller_ip is not None and call.caller_ip in self._pod_ips:
             key = self._pod_ips[call.caller_ip]
         else:
-            return None
-        return self._by_name.get(key) or self._owner(*key)
+            return ()
+        found = self._by_name.get(key) or self._owner(*key)
+        if found is not None:
+            return (found,)
+        return tuple(w for w in self._by_namespace.get(key[0], ()) if _pod_of(w.name, key[1]))
 
     def _owner(self, namespace: str, pod: str) -> Workload | None:
         """The controller a Pod belongs to, by labels and name.
@@ -64,6 +72,15 @@ class Callers:
         return best
 
 
+def _pod_of(pod: str, controller: str) -> bool:
+    """Whether ``pod`` is named as a Pod of ``controller`` is (Deployment or StatefulSet)."""
+    parts = pod.rsplit("-", 2)
+    if len(parts) == 3 and parts[0] == controller:  # noqa: PLR2004 - name-hash-id
+        return True
+    base, _, ordinal = pod.rpartition("-")
+    return base == controller and ordinal.isdigit()
+
+
 def _pod_ip(status: Any) -> str | None:  # noqa: ANN401 - a Pod's verbatim status
     ip = status.get("podIP") if status is not None else None
     return ip if isinstance(ip, str) and ip else None
@@ -78,7 +95,9 @@ def expand_host(mesh: Mesh, host: str, namespace: str) -> str:
     domain = mesh.config.cluster_domain
     host = host.lower().rstrip(".")
     parts = host.split(".")
-    if len(parts) == 1 and host != "*":
+    if host.startswith("*"):
+        return host
+    if len(parts) == 1:
         return f"{host}.{namespace}.svc.{domain}"
     if len(parts) == 2 and parts[1] in _namespaces(mesh):  # noqa: PLR2004 - name.namespace
         return f"{host}.svc.{domain}"

@@ -4,7 +4,11 @@ Each recommended Sidecar keeps the shape of the Sidecar that governs its workloa
 egress listeners' ports, binds and capture modes, its ingress listeners, outbound policy and
 inbound pool) and narrows every egress listener's hosts to exact ``ns/host`` entries for the
 services it imported today that some observed call needs. Needed services no listener
-imported today go to the catch-all listener. So a workload's proxy never imports more than
+imported today go to the catch-all listener. Exact hosts make istiod look services up by
+name rather than scan them, in another order, which can change which service of a shared
+port a listener carries; if the proof fails for that reason, each entry of a listener that
+had wildcards today becomes ``*/host`` where that is exactly equivalent, and it is proven
+again. So a workload's proxy never imports more than
 today, except what the evidence shows it calls and does not import.
 """
 
@@ -94,9 +98,10 @@ def recommend(
         raise ValueError(msg)
     needs, not_kept = _needs(mesh, traffic, namespaces)
     groups = _groups(mesh, needs, split=per == "workload")
-    sidecars, replaced = _sidecars(mesh, groups, needs)
-    after = attrs.evolve(mesh, sidecars=_applied(mesh, sidecars, replaced))
-    kept, unkept = _verify(mesh, after, needs)
+    try:
+        sidecars, after, (kept, unkept) = _proven(mesh, groups, needs, widen=False)
+    except RecommendationError:
+        sidecars, after, (kept, unkept) = _proven(mesh, groups, needs, widen=True)
     sizes, unobserved = _sizes(mesh, after, sidecars, {n.workload for n in needs})
     return Recommendation(
         sidecars=sidecars,
@@ -105,6 +110,17 @@ def recommend(
         not_kept=(*not_kept, *unkept),
         unobserved=unobserved,
     )
+
+
+def _proven(
+    mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need], *, widen: bool
+) -> tuple[
+    tuple[Resource[Sidecar], ...], Mesh, tuple[tuple[KeptCall, ...], tuple[NotKeptCall, ...]]
+]:
+    """The Sidecars, the mesh with them applied, and the verified calls (or raise)."""
+    sidecars, replaced = _sidecars(mesh, groups, needs, widen=widen)
+    after = attrs.evolve(mesh, sidecars=_applied(mesh, sidecars, replaced))
+    return sidecars, after, _verify(mesh, after, needs)
 
 
 # --------------------------------------------------------------------------- needs
@@ -117,19 +133,19 @@ def _needs(
     needs: list[_Need] = []
     not_kept: list[NotKeptCall] = []
     for call in traffic.calls:
-        workload = callers.find(call)
-        if workload is None:
+        workloads = callers.find(call)
+        if not workloads:
             reason = f"no workload of the mesh is {call.who}"
             if call.namespace is None:
                 reason = f"no Pod of the mesh has the address {call.caller_ip}"
             not_kept.append(NotKeptCall(call=call, reason=reason))
-            continue
-        if namespaces is not None and workload.namespace not in namespaces:
-            continue
-        found, why = _call_needs(mesh, call, workload)
-        needs.extend(found)
-        if why is not None:
-            not_kept.append(NotKeptCall(call=call, reason=why, workload=workload))
+        for workload in workloads:
+            if namespaces is not None and workload.namespace not in namespaces:
+                continue
+            found, why = _call_needs(mesh, call, workload)
+            needs.extend(found)
+            if why is not None:
+                not_kept.append(NotKeptCall(call=call, reason=why, workload=workload))
     return needs, not_kept
 
 
@@ -142,12 +158,16 @@ def _call_needs(mesh: Mesh, call: Call, workload: Workload) -> tuple[list[_Need]
     host = expand_host(mesh, call.host, workload.namespace)
     service = visible_service(mesh, host, workload.namespace, scope)
     if service is None:
-        return [], _undeclared(scope, host)
+        routed = _virtual_service_needs(mesh, call, workload, scope, host)
+        return routed, None if routed else _undeclared(scope, host)
     if call.port is not None and service.port(call.port) is None:
         known = ", ".join(str(p.number) for p in service.ports)
         return [], f"{service.hostname} has no port {call.port} (its ports: {known})"
     wanted = tuple(p.number for p in service.ports) if call.port is None else (call.port,)
-    found = [_service_need(call, workload, service, wanted)]
+    found = [
+        _service_need(call, workload, service, wanted),
+        *_routing_needs(call, workload, scope, service),
+    ]
     if call.requested is not None:
         requested = expand_host(mesh, call.requested, workload.namespace)
         if requested != host:
@@ -167,6 +187,34 @@ def _service_need(
     )
 
 
+def _routing_needs(
+    call: Call, workload: Workload, scope: resolver.SidecarScope, service: MeshService
+) -> list[_Need]:
+    """The VirtualServices imported today that route to the called service (§5.7).
+
+    They stay imported: a VirtualService's routes can decide which listener carries its
+    destinations, and the application may have called the VirtualService's host.
+    """
+    found: dict[tuple[str, str], _Need] = {}
+    for egress in scope.egress:
+        for vs in egress.virtual_services:
+            hosts = [h for h in vs.hosts if h != "*"]
+            routes_to = any(h == service.hostname for h, _ in vs.destinations_for(scope.namespace))
+            if routes_to and hosts:
+                found.setdefault(
+                    (vs.namespace, vs.name),
+                    _Need(
+                        call=call,
+                        workload=workload,
+                        entry=f"{vs.namespace}/{hosts[0]}",
+                        hostname=hosts[0],
+                        ports=(),
+                        virtual_service=(vs.namespace, vs.name),
+                    ),
+                )
+    return list(found.values())
+
+
 def _requested_needs(
     mesh: Mesh, call: Call, workload: Workload, scope: resolver.SidecarScope, requested: str
 ) -> list[_Need]:
@@ -174,26 +222,43 @@ def _requested_needs(
 
     Its service is needed on every port, and so is the VirtualService that routes it.
     """
-    found = []
+    found = _virtual_service_needs(mesh, call, workload, scope, requested)
     service = visible_service(mesh, requested, workload.namespace, scope)
     if service is not None:
         ports = tuple(p.number for p in service.ports)
         found.append(_service_need(call, workload, service, ports))
-    for egress in scope.egress:
-        vs = egress.virtual_service_for(requested)
-        if vs is not None:
-            found.append(
-                _Need(
-                    call=call,
-                    workload=workload,
-                    entry=f"{vs.namespace}/{requested}",
-                    hostname=requested,
-                    ports=(),
-                    virtual_service=(vs.namespace, vs.name),
-                )
-            )
-            break
     return found
+
+
+def _virtual_service_needs(
+    mesh: Mesh, call: Call, workload: Workload, scope: resolver.SidecarScope, host: str
+) -> list[_Need]:
+    """The VirtualService that routes ``host`` for the workload today, and its destinations.
+
+    A host only a VirtualService declares is reachable through it (R2..R4, §5.7).
+    """
+    for egress in scope.egress:
+        vs = egress.virtual_service_for(host)
+        if vs is None:
+            continue
+        found = [
+            _Need(
+                call=call,
+                workload=workload,
+                entry=f"{vs.namespace}/{host}",
+                hostname=host,
+                ports=() if call.port is None else (call.port,),
+                virtual_service=(vs.namespace, vs.name),
+            )
+        ]
+        for target, port in vs.destinations_for(scope.namespace):
+            service = visible_service(mesh, target, workload.namespace, scope)
+            if service is not None:
+                numbers = tuple(p.number for p in service.ports)
+                ports = (port,) if port in numbers else numbers
+                found.append(_service_need(call, workload, service, ports))
+        return found
+    return []
 
 
 def _undeclared(scope: resolver.SidecarScope, host: str) -> str:
@@ -234,31 +299,34 @@ def _split(
 ) -> dict[Workload, _Group]:
     """per="workload": own selector Sidecars for workloads that need far less than the rest.
 
-    A label set qualifies when every workload it selects has exactly those labels
-    (so new selectors never overlap) and each is governed by the namespace-wide Sidecar.
+    The observed workloads with one label set (governed by the namespace-wide Sidecar today)
+    get their own Sidecar when they need at most 1/SPLIT_FACTOR of the namespace's hosts and
+    every workload those labels select has exactly them (so new selectors never overlap) and
+    is governed by the namespace-wide Sidecar.
     """
-    hosts: dict[Workload, set[str]] = {}
-    for need in needs:
-        hosts.setdefault(need.workload, set()).add(need.entry)
+    by_labels: dict[tuple[str, frozenset[tuple[str, str]]], set[str]] = {}
     union: dict[str, set[str]] = {}
-    for workload, entries in hosts.items():
-        union.setdefault(workload.namespace, set()).update(entries)
-    result: dict[Workload, _Group] = {}
-    for workload, entries in hosts.items():
-        group = groups[workload]
-        labels = workload.labels
-        if group.selector is not None or not labels:
-            continue
-        if len(entries) * SPLIT_FACTOR > len(union[workload.namespace]):
+    for need in needs:
+        workload = need.workload
+        union.setdefault(workload.namespace, set()).add(need.entry)
+        if groups[workload].selector is None and workload.labels:
+            key = (workload.namespace, frozenset(workload.labels.items()))
+            by_labels.setdefault(key, set()).add(need.entry)
+    chosen: set[tuple[str, frozenset[tuple[str, str]]]] = set()
+    for (namespace, labels), entries in by_labels.items():
+        if len(entries) * SPLIT_FACTOR > len(union[namespace]):
             continue
         selected = [
-            w
-            for w in mesh.workloads
-            if w.namespace == workload.namespace and labels.items() <= w.labels.items()
+            w for w in mesh.workloads if w.namespace == namespace and labels <= w.labels.items()
         ]
-        if any(w.labels != labels or _governed_by_selector(mesh, w) for w in selected):
-            continue
-        result[workload] = attrs.evolve(group, selector=WorkloadSelector(labels=labels), name=None)
+        if all(w.labels.items() == labels and not _governed_by_selector(mesh, w) for w in selected):
+            chosen.add((namespace, labels))
+    result: dict[Workload, _Group] = {}
+    for workload, group in groups.items():
+        labels = frozenset(workload.labels.items())
+        if group.selector is None and (workload.namespace, labels) in chosen:
+            selector = WorkloadSelector(labels=workload.labels)
+            result[workload] = attrs.evolve(group, selector=selector, name=None)
     return result
 
 
@@ -271,7 +339,7 @@ def _governed_by_selector(mesh: Mesh, workload: Workload) -> bool:
 
 
 def _sidecars(
-    mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need]
+    mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need], *, widen: bool
 ) -> tuple[tuple[Resource[Sidecar], ...], frozenset[tuple[str, str]]]:
     """One Sidecar per group, and the (namespace, name) of the Sidecars they replace."""
     by_group: dict[tuple[str, WorkloadSelector | None, str | None], list[_Need]] = {}
@@ -286,7 +354,7 @@ def _sidecars(
     replaced: set[tuple[str, str]] = set()
     for key in sorted(by_group, key=_group_order):
         group = scopes[key]
-        egress = _egress(group.scope, by_group[key])
+        egress = _egress(group.scope, by_group[key], widen=widen)
         if not egress:
             continue
         name = group.name or _new_name(group, by_group[key], taken)
@@ -294,6 +362,7 @@ def _sidecars(
         if group.name is not None:
             replaced.add((group.namespace, group.name))
         result.append(_resource(group, name, egress))
+    result.sort(key=lambda s: (s.namespace or "", s.name or ""))
     return tuple(result), frozenset(replaced)
 
 
@@ -317,23 +386,27 @@ def _new_name(group: _Group, needs: list[_Need], taken: set[tuple[str, str]]) ->
 
 
 def _egress(
-    scope: resolver.SidecarScope, needs: Iterable[_Need]
+    scope: resolver.SidecarScope, needs: Iterable[_Need], *, widen: bool
 ) -> tuple[IstioEgressListener, ...]:
     """Today's egress listeners with their hosts narrowed to the needed entries.
 
-    A needed service goes to the listener that imported it today (the first one), a needed
-    VirtualService host to the one that imported the VirtualService; the rest to the
-    catch-all listener, appended when today's Sidecar has none.
+    A needed service goes to every listener that imported it today, a needed VirtualService
+    host to every one that imported the VirtualService: so each keeps carrying what it
+    carried. The rest go to the catch-all listener, appended when today's Sidecar has none.
     """
     listeners = [e.listener for e in scope.egress]
     hosts: list[set[str]] = [set() for _ in listeners]
     catch_all = next((i for i, e in enumerate(scope.egress) if e.port is None), None)
     rest: set[str] = set()
     for need in needs:
-        index = _importing_listener(scope, need)
-        if index is None:
-            index = catch_all
-        (rest if index is None else hosts[index]).add(need.entry)
+        indexes = _importing_listeners(scope, need) or ([] if catch_all is None else [catch_all])
+        for index in indexes:
+            entry = need.entry
+            if widen and need.virtual_service is None and not _all_exact(listeners[index]):
+                entry = _widened(scope, need.entry)
+            hosts[index].add(entry)
+        if not indexes:
+            rest.add(need.entry)
     result = [
         attrs.evolve(listener, hosts=tuple(sorted(entries)))
         for listener, entries in zip(listeners, hosts, strict=True)
@@ -344,17 +417,53 @@ def _egress(
     return tuple(result)
 
 
-def _importing_listener(scope: resolver.SidecarScope, need: _Need) -> int | None:
+def _all_exact(listener: IstioEgressListener) -> bool:
+    """Whether istiod looks a listener's services up by exact host (§5.2 step 6).
+
+    Otherwise it scans the services visible to the namespace, in another order, which can
+    change which service of a shared port a listener carries: a narrowed listener keeps
+    the way of lookup today's had.
+    """
+    for entry in listener.hosts:
+        namespace, _, host = entry.partition("/")
+        if not namespace.startswith("~") and (namespace == "*" or host.startswith("*")):
+            return False
+    return True
+
+
+def _widened(scope: resolver.SidecarScope, entry: str) -> str:
+    """``*/host`` for ``ns/host`` where that is exactly equivalent, else ``ns/host``.
+
+    Equivalent when every service visible to the namespace that declares the host is in
+    ``ns``: then importing from any namespace imports the same services.
+    """
+    namespace, _, host = entry.partition("/")
+    mesh = scope.mesh
+    declaring = mesh.services_by_hostname.get(host, ())
+    if "*" in host or any(
+        s.namespace != namespace and resolver.is_service_visible(mesh, s, scope.namespace)
+        for s in declaring
+    ):
+        return entry
+    return f"*/{host}"
+
+
+def _importing_listeners(scope: resolver.SidecarScope, need: _Need) -> list[int]:
+    """Every egress listener that imports the needed service (or VirtualService) today."""
+    found = []
     for index, egress in enumerate(scope.egress):
         if need.virtual_service is not None:
-            if any((v.namespace, v.name) == need.virtual_service for v in egress.virtual_services):
-                return index
-        elif any(
-            f"{s.namespace}/{s.hostname}" == need.entry and set(need.ports) <= _ports(s)
-            for s in egress.services
-        ):
-            return index
-    return None
+            hit = any(
+                (v.namespace, v.name) == need.virtual_service for v in egress.virtual_services
+            )
+        else:
+            hit = any(
+                f"{s.namespace}/{s.hostname}" == need.entry and set(need.ports) <= _ports(s)
+                for s in egress.services
+            )
+        if hit:
+            found.append(index)
+    return found
 
 
 def _ports(service: MeshService) -> set[int]:
@@ -369,9 +478,8 @@ def _resource(
     spec = attrs.evolve(spec, egress=egress, workload_selector=group.selector)
     meta = ObjectMeta(name=name, namespace=group.namespace)
     if today is not None and (today.namespace, today.name) == (group.namespace, name):
-        meta = attrs.evolve(
-            meta, labels=today.metadata.labels, annotations=today.metadata.annotations
-        )
+        # The replaced Sidecar's labels and annotations stay; server-set fields do not.
+        meta = attrs.evolve(today.metadata, creation_timestamp=None, extra=meta.extra)
     return Resource(api_version=API_VERSION, kind="Sidecar", metadata=meta, spec=spec)
 
 
@@ -392,7 +500,8 @@ def _applied(
 def _carried(scope: resolver.SidecarScope, need: _Need) -> tuple[int, ...]:
     """The needed ports on which some outbound listener of the scope carries the host.
 
-    For a VirtualService host: ``(0,)`` when an egress listener imports that VirtualService.
+    For a VirtualService host: its ports (``(0,)`` for none) when an egress listener imports
+    that VirtualService.
     """
     if need.virtual_service is not None:
         imported = any(
@@ -400,7 +509,7 @@ def _carried(scope: resolver.SidecarScope, need: _Need) -> tuple[int, ...]:
             for e in scope.egress
             for v in e.virtual_services
         )
-        return (0,) if imported else ()
+        return (need.ports or (0,)) if imported else ()
     listeners = resolver.outbound_listeners(scope)
     return tuple(
         port
@@ -418,7 +527,7 @@ def _verify(
     failures: list[str] = []
     for need in needs:
         now = _carried(resolver.compute_scope(after, need.workload), need)
-        wanted = need.ports if need.virtual_service is None else (0,)
+        wanted = need.ports if need.virtual_service is None else (need.ports or (0,))
         missing = [p for p in wanted if p not in now]
         if missing:
             today = _carried(resolver.compute_scope(before, need.workload), need)

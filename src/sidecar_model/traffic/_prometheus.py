@@ -29,13 +29,16 @@ _OUTCOMES: Final = {PASSTHROUGH_CLUSTER: Outcome.PASSTHROUGH, BLACKHOLE_CLUSTER:
 
 def is_prometheus_reply(data: object) -> bool:
     """Whether parsed JSON looks like a Prometheus HTTP API reply."""
-    return isinstance(data, dict) and "data" in data and "status" in data
+    return isinstance(data, dict) and "status" in data and ("data" in data or "error" in data)
 
 
 def read_prometheus(data: Any, source: str) -> tuple[list[Call], list[Problem], int, int]:  # noqa: ANN401 - parsed JSON
     """Calls, per-series problems, series read and zero-valued series skipped."""
     if data.get("status") != "success":
-        msg = f"{source}: the Prometheus reply has status {data.get('status')!r}, not 'success'"
+        msg = (
+            f"{source}: the Prometheus reply has status {data.get('status')!r}, not "
+            f"'success': {data.get('error', 'no error given')}"
+        )
         raise TrafficError(msg)
     body = data.get("data")
     result = body.get("result") if isinstance(body, dict) else None
