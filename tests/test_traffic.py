@@ -134,7 +134,7 @@ def test_inbound_records_are_counted_not_read() -> None:
 
 
 def test_repeated_calls_are_one_call_with_a_count_and_first_source() -> None:
-    text = "\n".join((HTTP_LINE, TCP_LINE, HTTP_LINE, HTTP_LINE))
+    text = f"{HTTP_LINE}\n{TCP_LINE}\n{HTTP_LINE}\n{HTTP_LINE}"
     traffic = Traffic.from_text(text, source="frontend.log", workload="shop/frontend")
     counts = {call.host: (call.count, call.source) for call in traffic.calls}
     assert counts == {
@@ -147,16 +147,9 @@ def test_malformed_text_lines_are_reported_with_line_numbers() -> None:
     short = HTTP_LINE.rsplit(" ", 3)[0]
     bad_cluster = HTTP_LINE.replace("outbound|8080|v1|", "outbound|http|v1|")
     unknown_cluster = HTTP_LINE.replace("outbound|8080|v1|catalog.shop.svc.cluster.local", "xds")
-    text = "\n".join(
-        [
-            HTTP_LINE,
-            "2026-05-04T09:12:02.000000Z\tinfo\tEnvoy proxy is ready",
-            short,
-            "",
-            bad_cluster,
-            unknown_cluster,
-            TCP_LINE,
-        ]
+    text = (
+        f"{HTTP_LINE}\n2026-05-04T09:12:02.000000Z\tinfo\tEnvoy proxy is ready\n{short}\n\n"
+        f"{bad_cluster}\n{unknown_cluster}\n{TCP_LINE}"
     )
     traffic = Traffic.from_text(text, source="pod.log", workload="shop/frontend")
     assert [p.line for p in traffic.problems] == [2, 3, 5, 6]
@@ -266,7 +259,7 @@ def test_prometheus_matrix_and_malformed_series() -> None:
     del ranged["value"]
     ranged["values"] = [[1.0, "0"], [2.0, "3"]]
     no_source = _series()
-    no_source["metric"] = {"destination_service": "x"}  # type: ignore[assignment]
+    no_source["metric"] = {"destination_service": "x"}
     bad_value = _series(value="many")
     text = _reply("matrix", [ranged, no_source, bad_value, "nonsense"])
     traffic = Traffic.from_text(text, source="range.json")

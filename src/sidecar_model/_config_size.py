@@ -9,8 +9,9 @@ proxy, each following one stated rule:
 ``listeners``
     The outbound listeners after most-specific-port merging (LDS): ``outbound_listeners``.
 ``routes`` and ``virtual_hosts``
-    The HTTP route configurations the outbound listeners use (RDS), and the virtual hosts
-    they hold together: ``outbound_routes``.
+    The HTTP route configurations the outbound listeners use (RDS): one per distinct route
+    name of ``outbound_listeners``; and the virtual hosts they hold together, counted as the
+    hosts the first listener using each route carries.
 ``endpoints``
     Per service-port cluster, the addresses behind it (EDS): the service's own endpoint list
     when it has one, else the workloads its selector picks in its namespace (a Deployment
@@ -33,6 +34,8 @@ from sidecar_model import resolver
 from sidecar_model._results import Result
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sidecar_model.mesh import Mesh, MeshService
 
 __all__ = ["FIELDS", "ConfigSize", "config_size"]
@@ -77,24 +80,32 @@ class ConfigSize(Result):
 
 @attrs.frozen
 class _Shared:
-    """Counts that every workload of one scope shares (clusters and endpoints)."""
+    """Counts that every workload of one scope shares, and the label-dependent services.
+
+    A service's subsets depend on the workload's labels where a DestinationRule with a
+    workloadSelector in the workload's namespace applies to it.
+    """
 
     clusters: int
     endpoints: int
+    by_labels: tuple[tuple[str, int], ...]  # (hostname, ports)
 
 
 class _MeshCounts:
     """Per-mesh memo: workloads are many, distinct scopes and services few."""
 
     def __init__(self, mesh: Mesh) -> None:
-        self.selectors = any(dr.selector for dr in mesh.destination_rules)
         self.labels: dict[str, Counter[frozenset[tuple[str, str]]]] = {}
         for workload in mesh.workloads:
             counts = self.labels.setdefault(workload.namespace, Counter())
             counts[frozenset(workload.labels.items())] += 1
         self.endpoints: dict[int, int] = {}
+        self.selectors: dict[str, list[Mapping[str, str]]] = {}
+        for rule in mesh.destination_rules:
+            if rule.selector is not None:
+                self.selectors.setdefault(rule.namespace, []).append(rule.selector)
         self.shared: dict[tuple[Any, ...], _Shared] = {}
-        self.routes: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self.subsets: dict[tuple[Any, ...], int] = {}
 
     def endpoint_count(self, service: MeshService) -> int:
         found = self.endpoints.get(id(service))
@@ -133,38 +144,61 @@ def _scope_key(scope: resolver.SidecarScope) -> tuple[Any, ...]:
 
 def _shared(scope: resolver.SidecarScope, memo: _MeshCounts) -> _Shared:
     key = _scope_key(scope)
-    if memo.selectors:
-        # A DestinationRule with a workloadSelector makes the subsets depend on labels.
-        key = (*key, frozenset(scope.workload.labels.items()))
     found = memo.shared.get(key)
     if found is None:
         clusters = endpoints = 0
+        by_labels = []
         for service in scope.services:
             if service.resolution == _ALIAS:
                 continue
             ports = len(service.ports)
-            rule = (
-                scope.destination_rule(service.hostname)
-                if scope.destination_rules(service.hostname)
-                else None
-            )
-            subsets = 0 if rule is None else len(rule.subsets)
-            clusters += ports * (1 + subsets)
+            rules = scope.destination_rules(service.hostname)
+            if any(r.selector is not None and r.namespace == scope.namespace for r in rules):
+                by_labels.append((service.hostname, ports))
+            else:
+                clusters += ports * (1 + _subsets(scope, service.hostname, rules))
             endpoints += ports * memo.endpoint_count(service)
-        found = _Shared(clusters=clusters, endpoints=endpoints)
+        found = _Shared(clusters=clusters, endpoints=endpoints, by_labels=tuple(by_labels))
         memo.shared[key] = found
     return found
 
 
-def _routes(scope: resolver.SidecarScope, memo: _MeshCounts) -> tuple[int, int]:
-    workload = scope.workload
-    key = (*_scope_key(scope), workload.interception_mode, workload.unprivileged)
-    found = memo.routes.get(key)
+def _subsets(
+    scope: resolver.SidecarScope, hostname: str, rules: tuple[resolver.MergedDestinationRule, ...]
+) -> int:
+    if not rules:
+        return 0
+    rule = scope.destination_rule(hostname)
+    return 0 if rule is None else len(rule.subsets)
+
+
+def _label_clusters(scope: resolver.SidecarScope, shared: _Shared, memo: _MeshCounts) -> int:
+    """Clusters of the services whose DestinationRule depends on the workload's labels."""
+    if not shared.by_labels:
+        return 0
+    # Only which selectors of the namespace match the labels matters (4.4.5).
+    labels = scope.workload.labels.items()
+    matched = tuple(
+        selector.items() <= labels for selector in memo.selectors.get(scope.namespace, ())
+    )
+    key = (*_scope_key(scope), matched)
+    found = memo.subsets.get(key)
     if found is None:
-        routes = resolver.outbound_routes(scope)
-        found = (len(routes), sum(len(route.hosts) for route in routes))
-        memo.routes[key] = found
+        found = sum(
+            ports * (1 + _subsets(scope, hostname, scope.destination_rules(hostname)))
+            for hostname, ports in shared.by_labels
+        )
+        memo.subsets[key] = found
     return found
+
+
+def _routes(listeners: tuple[resolver.OutboundListener, ...]) -> tuple[int, int]:
+    """Distinct route names of the listeners, and the hosts each route's listener carries."""
+    routes: dict[str, int] = {}
+    for listener in listeners:
+        if listener.route is not None:
+            routes.setdefault(listener.route, len(listener.hosts))
+    return len(routes), sum(routes.values())
 
 
 def config_size(scope: resolver.SidecarScope) -> ConfigSize:
@@ -175,10 +209,11 @@ def config_size(scope: resolver.SidecarScope) -> ConfigSize:
     """
     memo = _counts(scope.mesh)
     shared = _shared(scope, memo)
-    routes, virtual_hosts = _routes(scope, memo)
+    listeners = resolver.outbound_listeners(scope)
+    routes, virtual_hosts = _routes(listeners)
     return ConfigSize(
-        clusters=shared.clusters,
-        listeners=len(resolver.outbound_listeners(scope)),
+        clusters=shared.clusters + _label_clusters(scope, shared, memo),
+        listeners=len(listeners),
         routes=routes,
         virtual_hosts=virtual_hosts,
         endpoints=shared.endpoints,

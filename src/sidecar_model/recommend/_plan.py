@@ -8,8 +8,9 @@ imported today go to the catch-all listener. Exact hosts make istiod look servic
 name rather than scan them, in another order, which can change which service of a shared
 port a listener carries; if the proof fails for that reason, each entry of a listener that
 had wildcards today becomes ``*/host`` where that is exactly equivalent, and it is proven
-again. So a workload's proxy never imports more than
-today, except what the evidence shows it calls and does not import.
+again. Where that fails too (a name only a wildcard entry carries, such as an ExternalName
+alias), the listeners that carry the broken calls keep today's hosts. So a workload's proxy
+never imports more than today, except what the evidence shows it calls and does not import.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class _Need:
     hostname: str  # what listeners carry: the service's hostname, or the VS host
     ports: tuple[int, ...]  # empty for a VirtualService host
     virtual_service: tuple[str, str] | None = None
+    #: The observed call itself, not something it relies on (reported as kept or not).
+    primary: bool = True
 
 
 @attrs.frozen
@@ -98,29 +101,81 @@ def recommend(
         raise ValueError(msg)
     needs, not_kept = _needs(mesh, traffic, namespaces)
     groups = _groups(mesh, needs, split=per == "workload")
-    try:
-        sidecars, after, (kept, unkept) = _proven(mesh, groups, needs, widen=False)
-    except RecommendationError:
-        sidecars, after, (kept, unkept) = _proven(mesh, groups, needs, widen=True)
+    sidecars, after, kept, unkept = _proven(mesh, groups, needs)
     sizes, unobserved = _sizes(mesh, after, sidecars, {n.workload for n in needs})
     return Recommendation(
         sidecars=sidecars,
         sizes=sizes,
-        kept=kept,
+        kept=tuple(kept),
         not_kept=(*not_kept, *unkept),
         unobserved=unobserved,
     )
 
 
+_GroupKey = tuple[str, WorkloadSelector | None, str | None]
+
+
+@attrs.frozen
+class _Shape:
+    """How far a proof attempt narrows: groups given ``*/host`` entries, listeners kept whole."""
+
+    widen: frozenset[_GroupKey] = frozenset()
+    whole: frozenset[tuple[_GroupKey, int]] = frozenset()
+
+
+def _group_key(group: _Group) -> _GroupKey:
+    return (group.namespace, group.selector, group.name)
+
+
+def _listeners_of(
+    groups: dict[Workload, _Group], needs: list[_Need]
+) -> frozenset[tuple[_GroupKey, int]]:
+    """The egress listeners that carry ``needs`` today (the catch-all where none imports)."""
+    found = set()
+    for need in needs:
+        group = groups[need.workload]
+        scope = group.scope
+        catch_all = [i for i, e in enumerate(scope.egress) if e.port is None][:1]
+        for index in _importing_listeners(scope, need) or catch_all:
+            found.add((_group_key(group), index))
+    return frozenset(found)
+
+
 def _proven(
-    mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need], *, widen: bool
-) -> tuple[
-    tuple[Resource[Sidecar], ...], Mesh, tuple[tuple[KeptCall, ...], tuple[NotKeptCall, ...]]
-]:
-    """The Sidecars, the mesh with them applied, and the verified calls (or raise)."""
-    sidecars, replaced = _sidecars(mesh, groups, needs, widen=widen)
-    after = attrs.evolve(mesh, sidecars=_applied(mesh, sidecars, replaced))
-    return sidecars, after, _verify(mesh, after, needs)
+    mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need]
+) -> tuple[tuple[Resource[Sidecar], ...], Mesh, list[KeptCall], list[NotKeptCall]]:
+    """The Sidecars, the mesh with them applied, and the verified calls; or raise.
+
+    Exact entries first; the groups where that breaks a call get equivalent ``*/host``
+    entries, and where that breaks one too, the listeners carrying it keep today's hosts.
+    A workload's scope depends only on the Sidecar that selects it, so each round proves
+    only the groups it changed.
+    """
+    shape = _Shape()
+    pending = needs
+    kept: list[KeptCall] = []
+    unkept: list[NotKeptCall] = []
+    for attempt in range(3):
+        sidecars, replaced = _sidecars(mesh, groups, needs, shape)
+        after = attrs.evolve(mesh, sidecars=_applied(mesh, sidecars, replaced))
+        proof = _verify(mesh, after, pending)
+        failing = {_group_key(groups[n.workload]) for n in proof.broken}
+        kept.extend(k for k in proof.kept if _group_key(groups[k.workload]) not in failing)
+        unkept.extend(
+            u
+            for u in proof.unkept
+            if u.workload is None or _group_key(groups[u.workload]) not in failing
+        )
+        if not failing:
+            return sidecars, after, kept, unkept
+        if attempt == 2:  # noqa: PLR2004 - the last of the three shapes
+            raise RecommendationError(proof.failures)
+        if attempt == 0:
+            shape = _Shape(widen=frozenset(failing))
+        else:
+            shape = attrs.evolve(shape, whole=shape.whole | _listeners_of(groups, proof.broken))
+        pending = [n for n in needs if _group_key(groups[n.workload]) in failing]
+    raise AssertionError  # pragma: no cover - the loop returns or raises
 
 
 # --------------------------------------------------------------------------- needs
@@ -157,22 +212,32 @@ def _call_needs(mesh: Mesh, call: Call, workload: Workload) -> tuple[list[_Need]
     scope = resolver.compute_scope(mesh, workload)
     host = expand_host(mesh, call.host, workload.namespace)
     service = visible_service(mesh, host, workload.namespace, scope)
-    if service is None:
+    if service is None or (call.port is not None and service.port(call.port) is None):
+        # A host (or port) only a VirtualService declares is reachable through it (R2..R4).
         routed = _virtual_service_needs(mesh, call, workload, scope, host)
-        return routed, None if routed else _undeclared(scope, host)
-    if call.port is not None and service.port(call.port) is None:
+        if routed:
+            return _with_primary(routed), None
+        if service is None:
+            return [], _undeclared(scope, host)
         known = ", ".join(str(p.number) for p in service.ports)
         return [], f"{service.hostname} has no port {call.port} (its ports: {known})"
     wanted = tuple(p.number for p in service.ports) if call.port is None else (call.port,)
     found = [
         _service_need(call, workload, service, wanted),
         *_routing_needs(call, workload, scope, service),
+        # A VirtualService for the host itself decides which route carries it (R2..R4).
+        *_virtual_service_needs(mesh, call, workload, scope, host),
     ]
     if call.requested is not None:
         requested = expand_host(mesh, call.requested, workload.namespace)
         if requested != host:
             found.extend(_requested_needs(mesh, call, workload, scope, requested))
-    return found, None
+    return _with_primary(found), None
+
+
+def _with_primary(needs: list[_Need]) -> list[_Need]:
+    """The first need is the observed call; the others keep what it relies on."""
+    return [needs[0], *(attrs.evolve(n, primary=False) for n in needs[1:])]
 
 
 def _service_need(
@@ -339,7 +404,7 @@ def _governed_by_selector(mesh: Mesh, workload: Workload) -> bool:
 
 
 def _sidecars(
-    mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need], *, widen: bool
+    mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need], shape: _Shape
 ) -> tuple[tuple[Resource[Sidecar], ...], frozenset[tuple[str, str]]]:
     """One Sidecar per group, and the (namespace, name) of the Sidecars they replace."""
     by_group: dict[tuple[str, WorkloadSelector | None, str | None], list[_Need]] = {}
@@ -354,7 +419,9 @@ def _sidecars(
     replaced: set[tuple[str, str]] = set()
     for key in sorted(by_group, key=_group_order):
         group = scopes[key]
-        egress = _egress(group.scope, by_group[key], widen=widen)
+        whole = {index for k, index in shape.whole if k == key}
+        widen = key in shape.widen
+        egress = _egress(group.scope, by_group[key], widen=widen, whole=whole)
         if not egress:
             continue
         name = group.name or _new_name(group, by_group[key], taken)
@@ -386,7 +453,7 @@ def _new_name(group: _Group, needs: list[_Need], taken: set[tuple[str, str]]) ->
 
 
 def _egress(
-    scope: resolver.SidecarScope, needs: Iterable[_Need], *, widen: bool
+    scope: resolver.SidecarScope, needs: Iterable[_Need], *, widen: bool, whole: set[int]
 ) -> tuple[IstioEgressListener, ...]:
     """Today's egress listeners with their hosts narrowed to the needed entries.
 
@@ -408,9 +475,9 @@ def _egress(
         if not indexes:
             rest.add(need.entry)
     result = [
-        attrs.evolve(listener, hosts=tuple(sorted(entries)))
-        for listener, entries in zip(listeners, hosts, strict=True)
-        if entries
+        listener if index in whole else attrs.evolve(listener, hosts=tuple(sorted(entries)))
+        for index, (listener, entries) in enumerate(zip(listeners, hosts, strict=True))
+        if entries or index in whole
     ]
     if rest:
         result.append(IstioEgressListener(hosts=tuple(sorted(rest))))
@@ -518,13 +585,22 @@ def _carried(scope: resolver.SidecarScope, need: _Need) -> tuple[int, ...]:
     )
 
 
-def _verify(
-    before: Mesh, after: Mesh, needs: list[_Need]
-) -> tuple[tuple[KeptCall, ...], tuple[NotKeptCall, ...]]:
-    """Resolve again with the Sidecars applied; refuse if a call carried today breaks."""
+@attrs.frozen
+class _Proof:
+    """What re-resolving showed: calls kept, calls not carried before either, calls broken."""
+
+    kept: list[KeptCall]
+    unkept: list[NotKeptCall]
+    broken: list[_Need]
+    failures: tuple[str, ...]
+
+
+def _verify(before: Mesh, after: Mesh, needs: list[_Need]) -> _Proof:
+    """Resolve again with the Sidecars applied: which calls each workload's listeners carry."""
     kept: list[KeptCall] = []
     unkept: list[NotKeptCall] = []
     failures: list[str] = []
+    broken_needs: list[_Need] = []
     for need in needs:
         now = _carried(resolver.compute_scope(after, need.workload), need)
         wanted = need.ports if need.virtual_service is None else (need.ports or (0,))
@@ -532,16 +608,16 @@ def _verify(
         if missing:
             today = _carried(resolver.compute_scope(before, need.workload), need)
             broken = [p for p in missing if p in today]
-            failures.extend(f"{need.call} ({need.hostname} port {p})" for p in broken)
-            if not broken:
+            if broken:
+                failures.extend(f"{need.call} ({need.hostname} port {p})" for p in broken)
+                broken_needs.append(need)
+            elif need.primary:
                 unkept.append(
                     NotKeptCall(
-                        call=need.call,
-                        workload=need.workload,
-                        reason=_uncarried(need, missing),
+                        call=need.call, workload=need.workload, reason=_uncarried(need, missing)
                     )
                 )
-        if now:
+        if now and need.primary:
             kept.append(
                 KeptCall(
                     call=need.call,
@@ -550,9 +626,7 @@ def _verify(
                     ports=tuple(p for p in now if p),
                 )
             )
-    if failures:
-        raise RecommendationError(tuple(failures))
-    return tuple(kept), tuple(unkept)
+    return _Proof(kept=kept, unkept=unkept, broken=broken_needs, failures=tuple(failures))
 
 
 def _uncarried(need: _Need, missing: list[int]) -> str:
