@@ -90,12 +90,12 @@ def expand_host(mesh: Mesh, host: str, namespace: str) -> str:
     """A host as the caller wrote it, as a full name.
 
     Short names are in the caller's namespace (``reviews``), or name theirs
-    (``reviews.prod``, ``reviews.prod.svc``).
+    (``reviews.prod``, ``reviews.prod.svc``); a name some service declares is kept as it is.
     """
     domain = mesh.config.cluster_domain
     host = host.lower().rstrip(".")
     parts = host.split(".")
-    if host.startswith("*"):
+    if host.startswith("*") or host in mesh.services_by_hostname:
         return host
     if len(parts) == 1:
         return f"{host}.{namespace}.svc.{domain}"

@@ -474,14 +474,34 @@ def _egress(
             hosts[index].add(entry)
         if not indexes:
             rest.add(need.entry)
+    needed_ports = _ports_of(scope, {entry for entries in hosts for entry in entries} | rest)
     result = [
         listener if index in whole else attrs.evolve(listener, hosts=tuple(sorted(entries)))
         for index, (listener, entries) in enumerate(zip(listeners, hosts, strict=True))
-        if entries or index in whole
+        if entries or index in whole or _holds_a_port(listener, needed_ports)
     ]
     if rest:
         result.append(IstioEgressListener(hosts=tuple(sorted(rest))))
     return tuple(result)
+
+
+def _ports_of(scope: resolver.SidecarScope, entries: set[str]) -> set[int]:
+    """Every port of the services that ``ns/host`` entries name, as the scope holds them."""
+    found: set[int] = set()
+    for entry in entries:
+        service = scope.service(entry.partition("/")[2])
+        if service is not None:
+            found.update(p.number for p in service.ports)
+    return found
+
+
+def _holds_a_port(listener: IstioEgressListener, ports: set[int]) -> bool:
+    """Whether a ported listener owns a port other listeners' needed services have (MSP1).
+
+    Dropping it would hand the port to them, adding listeners and routes to the proxy:
+    it stays as it is today.
+    """
+    return listener.port is not None and listener.port.number in ports
 
 
 def _all_exact(listener: IstioEgressListener) -> bool:
