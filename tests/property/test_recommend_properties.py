@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,12 +62,23 @@ def meshes_and_traffic(draw: st.DrawFn) -> tuple[Resources, MeshConfig, Traffic]
 
 
 def _applied(resources: Resources, recommendation: Recommendation) -> Resources:
-    """``kubectl apply``: a recommended Sidecar replaces the one of the same name."""
-    names = {(s.namespace, s.name) for s in recommendation.sidecars}
-    kept = [
-        r for r in resources if not (r.kind == "Sidecar" and (r.namespace, r.name) in names)
+    """``kubectl apply``: a recommended Sidecar replaces the one of the same name, whose
+    creation time it keeps.
+    """
+    old = {(r.namespace, r.name): r for r in resources if r.kind == "Sidecar"}
+    new = [
+        attrs.evolve(
+            s,
+            metadata=attrs.evolve(
+                s.metadata, creation_timestamp=old[key].metadata.creation_timestamp
+            ),
+        )
+        if (key := (s.namespace, s.name)) in old
+        else s
+        for s in recommendation.sidecars
     ]
-    return [*kept, *recommendation.sidecars]
+    kept = [r for key, r in old.items() if key not in {(s.namespace, s.name) for s in new}]
+    return [*(r for r in resources if r.kind != "Sidecar"), *kept, *new]
 
 
 @settings(max_examples=EXAMPLES)
@@ -98,6 +110,5 @@ def test_recommendation_keeps_validates_shrinks_and_is_idempotent(
         listeners = resolver.outbound_listeners(resolver.compute_scope(again, workload))
         for port in item.ports:
             assert any(
-                listener.port == port and item.hostname in listener.hosts
-                for listener in listeners
+                listener.port == port and item.hostname in listener.hosts for listener in listeners
             ), item

@@ -121,6 +121,8 @@ class _Shape:
 
     widen: frozenset[_GroupKey] = frozenset()
     whole: frozenset[tuple[_GroupKey, int]] = frozenset()
+    #: Groups left with the Sidecar they have today.
+    unchanged: frozenset[_GroupKey] = frozenset()
 
 
 def _group_key(group: _Group) -> _GroupKey:
@@ -147,17 +149,26 @@ def _proven(
     """The Sidecars, the mesh with them applied, and the verified calls; or raise.
 
     Exact entries first; the groups where that breaks a call get equivalent ``*/host``
-    entries, and where that breaks one too, the listeners carrying it keep today's hosts.
+    entries; where that breaks one too, the listeners carrying it keep today's hosts; and
+    where even that breaks one, the group keeps the Sidecar it has today.
     A workload's scope depends only on the Sidecar that selects it, so each round proves
     only the groups it changed.
     """
-    shape = _Shape()
+    # §3.3: the root namespace's selector-less Sidecar is every namespace's fallback; it is
+    # never rewritten from one namespace's evidence.
+    root = mesh.config.root_namespace
+    shape = _Shape(
+        unchanged=frozenset(
+            _group_key(g) for g in groups.values() if g.namespace == root and g.selector is None
+        )
+    )
     pending = needs
     kept: list[KeptCall] = []
     unkept: list[NotKeptCall] = []
-    for attempt in range(3):
-        sidecars, replaced = _sidecars(mesh, groups, needs, shape)
-        after = attrs.evolve(mesh, sidecars=_applied(mesh, sidecars, replaced))
+    for attempt in range(4):
+        pairs = _sidecars(mesh, groups, needs, shape)
+        sidecars = tuple(new for new, _ in pairs)
+        after = attrs.evolve(mesh, sidecars=_applied(mesh, pairs))
         proof = _verify(mesh, after, pending)
         failing = {_group_key(groups[n.workload]) for n in proof.broken}
         kept.extend(k for k in proof.kept if _group_key(groups[k.workload]) not in failing)
@@ -168,14 +179,16 @@ def _proven(
         )
         if not failing:
             return sidecars, after, kept, unkept
-        if attempt == 2:  # noqa: PLR2004 - the last of the three shapes
-            raise RecommendationError(proof.failures)
         if attempt == 0:
-            shape = _Shape(widen=frozenset(failing))
-        else:
+            shape = attrs.evolve(shape, widen=frozenset(failing))
+        elif attempt == 1:
             shape = attrs.evolve(shape, whole=shape.whole | _listeners_of(groups, proof.broken))
+        elif attempt == 2:  # noqa: PLR2004 - the third of the four shapes
+            shape = attrs.evolve(shape, unchanged=shape.unchanged | failing)
+        else:
+            raise RecommendationError(proof.failures)
         pending = [n for n in needs if _group_key(groups[n.workload]) in failing]
-    raise AssertionError  # pragma: no cover - the loop returns or raises
+    raise AssertionError  # pragma: no cover - the last round returns or raises
 
 
 # --------------------------------------------------------------------------- needs
@@ -405,8 +418,8 @@ def _governed_by_selector(mesh: Mesh, workload: Workload) -> bool:
 
 def _sidecars(
     mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need], shape: _Shape
-) -> tuple[tuple[Resource[Sidecar], ...], frozenset[tuple[str, str]]]:
-    """One Sidecar per group, and the (namespace, name) of the Sidecars they replace."""
+) -> list[tuple[Resource[Sidecar], Resource[Sidecar] | None]]:
+    """One Sidecar per group, each with the Sidecar it replaces (None for a new one)."""
     by_group: dict[tuple[str, WorkloadSelector | None, str | None], list[_Need]] = {}
     scopes: dict[tuple[str, WorkloadSelector | None, str | None], _Group] = {}
     for need in needs:
@@ -415,9 +428,10 @@ def _sidecars(
         by_group.setdefault(key, []).append(need)
         scopes.setdefault(key, group)
     taken = {(s.namespace or "", s.name or "") for s in mesh.sidecars}
-    result: list[Resource[Sidecar]] = []
-    replaced: set[tuple[str, str]] = set()
+    result: list[tuple[Resource[Sidecar], Resource[Sidecar] | None]] = []
     for key in sorted(by_group, key=_group_order):
+        if key in shape.unchanged:
+            continue
         group = scopes[key]
         whole = {index for k, index in shape.whole if k == key}
         widen = key in shape.widen
@@ -426,11 +440,10 @@ def _sidecars(
             continue
         name = group.name or _new_name(group, by_group[key], taken)
         taken.add((group.namespace, name))
-        if group.name is not None:
-            replaced.add((group.namespace, group.name))
-        result.append(_resource(group, name, egress))
-    result.sort(key=lambda s: (s.namespace or "", s.name or ""))
-    return tuple(result), frozenset(replaced)
+        replaced = group.scope.sidecar if group.name is not None else None
+        result.append((_resource(group, name, egress), replaced))
+    result.sort(key=lambda pair: (pair[0].namespace or "", pair[0].name or ""))
+    return result
 
 
 def _group_order(key: tuple[str, WorkloadSelector | None, str | None]) -> tuple[str, ...]:
@@ -571,14 +584,26 @@ def _resource(
 
 
 def _applied(
-    mesh: Mesh, sidecars: tuple[Resource[Sidecar], ...], replaced: frozenset[tuple[str, str]]
+    mesh: Mesh, pairs: list[tuple[Resource[Sidecar], Resource[Sidecar] | None]]
 ) -> tuple[Resource[Sidecar], ...]:
     """The mesh's Sidecars with the recommended ones applied, in selection order (§3.2).
 
-    A new mesh holding only the Sidecars orders them the way every mesh does.
+    As ``kubectl apply`` does, a Sidecar that replaces another keeps its creation time,
+    which orders selector Sidecars that select the same workload. A new mesh holding only
+    the Sidecars orders them the way every mesh does.
     """
-    kept = [s for s in mesh.sidecars if (s.namespace, s.name) not in replaced]
-    return Mesh.from_resources([*kept, *sidecars], config=mesh.config).sidecars
+    gone = {id(old) for _, old in pairs if old is not None}
+    kept = [s for s in mesh.sidecars if id(s) not in gone]
+    applied = [
+        new
+        if old is None
+        else attrs.evolve(
+            new,
+            metadata=attrs.evolve(new.metadata, creation_timestamp=old.metadata.creation_timestamp),
+        )
+        for new, old in pairs
+    ]
+    return Mesh.from_resources([*kept, *applied], config=mesh.config).sidecars
 
 
 # --------------------------------------------------------------------------- proof
