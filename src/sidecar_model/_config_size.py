@@ -95,6 +95,9 @@ class _MeshCounts:
     """Per-mesh memo: workloads are many, distinct scopes and services few."""
 
     def __init__(self, mesh: Mesh) -> None:
+        # Meshes that differ only in their Sidecars (as a recommendation builds) hold the
+        # same service and workload tuples: their endpoint counts are shared.
+        self.inventory = (mesh.services, mesh.workloads)
         self.labels: dict[str, Counter[frozenset[tuple[str, str]]]] = {}
         for workload in mesh.workloads:
             counts = self.labels.setdefault(workload.namespace, Counter())
@@ -106,6 +109,8 @@ class _MeshCounts:
                 self.selectors.setdefault(rule.namespace, []).append(rule.selector)
         self.shared: dict[tuple[Any, ...], _Shared] = {}
         self.subsets: dict[tuple[Any, ...], int] = {}
+        # Keyed by the identity of the (cached, shared) listener tuple, which is kept alive.
+        self.routes: dict[int, tuple[tuple[resolver.OutboundListener, ...], int, int]] = {}
 
     def endpoint_count(self, service: MeshService) -> int:
         found = self.endpoints.get(id(service))
@@ -121,19 +126,24 @@ class _MeshCounts:
             wanted = service.selector.items()
             return sum(
                 n
-                for labels, n in self.labels.get(service.namespace, Counter()).items()
+                for labels, n in self.labels.get(service.namespace, _NO_LABELS).items()
                 if wanted <= labels
             )
         return 1 if service.resolution == "DNS" else 0
 
 
 _MEMO: weakref.WeakKeyDictionary[Mesh, _MeshCounts] = weakref.WeakKeyDictionary()
+_NO_LABELS: Counter[frozenset[tuple[str, str]]] = Counter()
 
 
 def _counts(mesh: Mesh) -> _MeshCounts:
     found = _MEMO.get(mesh)
     if found is None:
         found = _MeshCounts(mesh)
+        for other in list(_MEMO.values()):
+            if other.inventory[0] is mesh.services and other.inventory[1] is mesh.workloads:
+                found.endpoints = other.endpoints
+                break
         _MEMO[mesh] = found
     return found
 
@@ -192,13 +202,17 @@ def _label_clusters(scope: resolver.SidecarScope, shared: _Shared, memo: _MeshCo
     return found
 
 
-def _routes(listeners: tuple[resolver.OutboundListener, ...]) -> tuple[int, int]:
+def _routes(listeners: tuple[resolver.OutboundListener, ...], memo: _MeshCounts) -> tuple[int, int]:
     """Distinct route names of the listeners, and the hosts each route's listener carries."""
-    routes: dict[str, int] = {}
-    for listener in listeners:
-        if listener.route is not None:
-            routes.setdefault(listener.route, len(listener.hosts))
-    return len(routes), sum(routes.values())
+    found = memo.routes.get(id(listeners))
+    if found is None:
+        routes: dict[str, int] = {}
+        for listener in listeners:
+            if listener.route is not None:
+                routes.setdefault(listener.route, len(listener.hosts))
+        found = (listeners, len(routes), sum(routes.values()))
+        memo.routes[id(listeners)] = found
+    return found[1], found[2]
 
 
 def config_size(scope: resolver.SidecarScope) -> ConfigSize:
@@ -210,7 +224,7 @@ def config_size(scope: resolver.SidecarScope) -> ConfigSize:
     memo = _counts(scope.mesh)
     shared = _shared(scope, memo)
     listeners = resolver.outbound_listeners(scope)
-    routes, virtual_hosts = _routes(listeners)
+    routes, virtual_hosts = _routes(listeners, memo)
     return ConfigSize(
         clusters=shared.clusters + _label_clusters(scope, shared, memo),
         listeners=len(listeners),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from sidecar_model import resolver
@@ -125,12 +126,26 @@ def visible_service(
     for service in exact:
         if resolver.is_service_visible(mesh, service, namespace):
             return service
-    wildcards = [
-        s for s in mesh.services if s.hostname.startswith("*") and matches(host, s.hostname)
-    ]
-    # The most specific wildcard wins (the longest suffix).
-    wildcards.sort(key=lambda s: -len(s.hostname))
-    for service in wildcards:
-        if resolver.is_service_visible(mesh, service, namespace):
+    for service in _wildcards(mesh):
+        if matches(host, service.hostname) and resolver.is_service_visible(
+            mesh, service, namespace
+        ):
             return service
     return None
+
+
+_WILDCARDS: weakref.WeakKeyDictionary[Mesh, tuple[MeshService, ...]] = weakref.WeakKeyDictionary()
+
+
+def _wildcards(mesh: Mesh) -> tuple[MeshService, ...]:
+    """The mesh's wildcard services, the most specific (longest) first."""
+    found = _WILDCARDS.get(mesh)
+    if found is None:
+        found = tuple(
+            sorted(
+                (s for s in mesh.services if s.hostname.startswith("*")),
+                key=lambda s: -len(s.hostname),
+            )
+        )
+        _WILDCARDS[mesh] = found
+    return found

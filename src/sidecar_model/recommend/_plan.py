@@ -15,7 +15,8 @@ never imports more than today, except what the evidence shows it calls and does 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal
+import weakref
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -273,24 +274,47 @@ def _routing_needs(
     They stay imported: a VirtualService's routes can decide which listener carries its
     destinations, and the application may have called the VirtualService's host.
     """
-    found: dict[tuple[str, str], _Need] = {}
-    for egress in scope.egress:
-        for vs in egress.virtual_services:
-            hosts = [h for h in vs.hosts if h != "*"]
-            routes_to = any(h == service.hostname for h, _ in vs.destinations_for(scope.namespace))
-            if routes_to and hosts:
-                found.setdefault(
-                    (vs.namespace, vs.name),
-                    _Need(
-                        call=call,
-                        workload=workload,
-                        entry=f"{vs.namespace}/{hosts[0]}",
-                        hostname=hosts[0],
-                        ports=(),
-                        virtual_service=(vs.namespace, vs.name),
-                    ),
-                )
-    return list(found.values())
+    return [
+        _Need(
+            call=call,
+            workload=workload,
+            entry=f"{namespace}/{host}",
+            hostname=host,
+            ports=(),
+            virtual_service=(namespace, name),
+        )
+        for namespace, name, host in _routes_to(scope).get(service.hostname, ())
+    ]
+
+
+_ROUTES: weakref.WeakKeyDictionary[Mesh, dict[tuple[Any, ...], dict[str, list[Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _routes_to(scope: resolver.SidecarScope) -> dict[str, list[tuple[str, str, str]]]:
+    """Per destination hostname, the VirtualServices of the scope that route to it.
+
+    Each as its namespace, name and first host; computed once per scope and mesh.
+    """
+    memo = _ROUTES.setdefault(scope.mesh, {})
+    key = (id(scope.sidecar), scope.namespace, scope.origin)
+    found = memo.get(key)
+    if found is None:
+        found = {}
+        seen: set[tuple[str, str, str, str]] = set()
+        for egress in scope.egress:
+            for vs in egress.virtual_services:
+                hosts = [h for h in vs.hosts if h != "*"]
+                if not hosts:
+                    continue
+                for target, _port in vs.destinations_for(scope.namespace):
+                    item = (vs.namespace, vs.name, hosts[0])
+                    if (target, *item) not in seen:
+                        seen.add((target, *item))
+                        found.setdefault(target, []).append(item)
+        memo[key] = found
+    return found
 
 
 def _requested_needs(
