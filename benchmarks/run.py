@@ -539,6 +539,16 @@ def analyze_group(options: Options) -> Iterator[Measurement]:
         yield Measurement(label=label, ratio=ratio, target=target, detail=detail)
 
 
+def recommend_group(options: Options) -> Iterator[Measurement]:
+    """recommend() for 10% of the workloads' traffic against resolving every workload."""
+    import recommend_bench  # noqa: PLC0415 - a sibling script module, loaded only when asked
+
+    for label, ratio, target, detail in recommend_bench.measurements(
+        seed=options.seed, quick=options.quick
+    ):
+        yield Measurement(label=label, ratio=ratio, target=target, detail=detail)
+
+
 #: Benchmark groups by name, run in this order unless --group picks some.
 GROUPS: Final[dict[str, Callable[[Options], Iterator[Measurement]]]] = {
     "codec": codec_group,
@@ -546,6 +556,7 @@ GROUPS: Final[dict[str, Callable[[Options], Iterator[Measurement]]]] = {
     "hostile": hostile_group,
     "resolve": resolve_group,
     "analyze": analyze_group,
+    "recommend": recommend_group,
 }
 
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from sidecar_model import _rule_links, resolver
+from sidecar_model import _cli_recommend, _rule_links, resolver
 from sidecar_model._cli_output import HOSTS_SHOWN as _HOSTS_SHOWN
 from sidecar_model._cli_output import json_text as _json_text
 from sidecar_model._cli_output import junit as _junit
@@ -1089,6 +1089,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("-w", "--workload", default=DEMO_WORKLOAD, help="NAMESPACE/NAME")
     demo.add_argument("--host", default=DEMO_HOST, help="a host to explain")
     _wide_option(demo)
+    _cli_recommend.add_commands(commands)
     seed = command(
         "seed",
         [],
@@ -1118,6 +1119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse: --help, --version (0) or a usage error (2)
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    if args.command in _cli_recommend.COMMANDS:
+        return _cli_recommend.run(args)
     problem = _usage_problem(args)
     if problem is not None:
         print(f"{parser.prog} {args.command}: error: {problem}", file=sys.stderr)
