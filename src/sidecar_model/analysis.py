@@ -24,9 +24,12 @@ import attrs
 from sidecar_model import resolver
 from sidecar_model._results import Result, resource_name
 from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
-from sidecar_model.mesh import MESH_GATEWAY, Mesh, MeshService, VirtualServiceInfo, Workload
+from sidecar_model.mesh import Mesh, MeshService, VirtualServiceInfo, Workload
+from sidecar_model.mesh._values import MESH_GATEWAY
 from sidecar_model.model import Protocol, Sidecar
 from sidecar_model.resolver import SelectionOrigin, SidecarScope
+from sidecar_model.resolver._scope import _core
+from sidecar_model.resolver._selection import _select
 from sidecar_model.validation import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -426,7 +429,7 @@ class _Analysis:
             namespace = workload.namespace
             if namespace == home or namespace in covered:
                 continue
-            chosen, origin = resolver._select(mesh, workload)  # noqa: SLF001
+            chosen, origin = _select(mesh, workload)
             if chosen is root and origin is SelectionOrigin.ROOT_DEFAULT:
                 covered.add(namespace)
         for namespace in sorted(covered):
@@ -455,7 +458,7 @@ class _Analysis:
 
     def _scope(self, sidecar: Resource[Sidecar], namespace: str) -> SidecarScope:
         """The resolver's scope of ``sidecar`` applied in ``namespace`` (cached there, §3.9)."""
-        core = resolver._core(self.mesh, sidecar, namespace, gateway=False)  # noqa: SLF001
+        core = _core(self.mesh, sidecar, namespace, gateway=False)
         labels = _selector_labels(sidecar)
         workload = Workload(namespace=namespace, labels=labels, name=f"<{sidecar.name}>")
         if sidecar.spec.workload_selector is not None:

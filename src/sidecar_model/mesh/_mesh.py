@@ -1,0 +1,285 @@
+"""The Mesh: the normalised inventory and the indexes resolution uses (§4.2, §4.3)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from sidecar_model._collections import EMPTY, FrozenDict
+from sidecar_model._results import gc_paused
+from sidecar_model.model import Sidecar
+from sidecar_model.resources import (
+    Resource,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from os import PathLike
+from sidecar_model.mesh._build import _build
+from sidecar_model.mesh._config import MeshConfig, _namespace_labels
+from sidecar_model.mesh._index import dot_suffixes
+from sidecar_model.mesh._values import (
+    MESH_GATEWAY,
+    DestinationRuleInfo,
+    MeshService,
+    Registry,
+    VirtualServiceInfo,
+    Workload,
+)
+
+# --------------------------------------------------------------------------- the mesh
+
+
+@attrs.frozen(kw_only=True, eq=False, slots=False)
+class Mesh:
+    """The normalised inventory of a mesh, and the indexes resolution uses.
+
+    Build one with :meth:`from_resources` or :meth:`load`. ``services`` are in istiod's
+    order (creation time, then name — the hostname for ServiceEntries — then namespace,
+    §4.2.4); ``sidecars`` in selection order (§3.2).
+    """
+
+    config: MeshConfig = MeshConfig()  # noqa: RUF009 - frozen, safe to share
+    services: tuple[MeshService, ...] = ()
+    virtual_services: tuple[VirtualServiceInfo, ...] = ()
+    destination_rules: tuple[DestinationRuleInfo, ...] = ()
+    sidecars: tuple[Resource[Sidecar], ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    namespaces: FrozenDict[str, FrozenDict[str, str]] = attrs.field(
+        default=EMPTY, converter=_namespace_labels
+    )
+    resources: tuple[Resource[Any], ...] = ()
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_resources(
+        cls,
+        resources: Iterable[Resource[Any]],
+        *,
+        config: MeshConfig | None = None,
+        services: Iterable[MeshService] = (),
+        workloads: Iterable[Workload] = (),
+    ) -> Mesh:
+        """Build a mesh from loaded resources of any kind, plus hand-made services and workloads.
+
+        The MeshConfig is ``config`` when given, else the one found among ``resources`` (a
+        ``MeshConfig`` document or the ``istio`` ConfigMap's ``mesh`` key), else the default.
+        Kinds resolution does not read are kept in :attr:`resources` and otherwise ignored.
+        """
+        with gc_paused():
+            return _build(cls, list(resources), config, list(services), list(workloads))
+
+    @classmethod
+    def load(cls, *paths: str | PathLike[str], config: MeshConfig | None = None) -> Mesh:
+        """Load YAML/JSON files, or every ``.yaml``/``.yml``/``.json`` file under directories."""
+        from sidecar_model.codec import load  # noqa: PLC0415 - codec imports resources
+
+        loaded: list[Resource[Any]] = []
+        for path in paths:
+            root = Path(path)
+            files = (
+                sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml", ".json"})
+                if root.is_dir()
+                else [root]
+            )
+            for file in files:
+                loaded.extend(load(file))
+        return cls.from_resources(loaded, config=config)
+
+    # ------------------------------------------------------------------ indexes
+
+    @cached_property
+    def service_order(self) -> dict[int, int]:
+        """Position of each service (by ``id``) in :attr:`services`."""
+        return {id(s): i for i, s in enumerate(self.services)}
+
+    @cached_property
+    def has_aliases(self) -> bool:
+        """Whether some service has ExternalName aliases (§5.4 step 5 then has work to do)."""
+        return any(s.aliases for s in self.services)
+
+    @cached_property
+    def services_by_namespace(self) -> dict[str, tuple[MeshService, ...]]:
+        """Services of each namespace, in order."""
+        result: dict[str, list[MeshService]] = {}
+        for service in self.services:
+            result.setdefault(service.namespace, []).append(service)
+        return {ns: tuple(items) for ns, items in result.items()}
+
+    @cached_property
+    def services_by_hostname(self) -> dict[str, tuple[MeshService, ...]]:
+        """Services declaring each hostname, in order."""
+        result: dict[str, list[MeshService]] = {}
+        for service in self.services:
+            result.setdefault(service.hostname, []).append(service)
+        return {host: tuple(items) for host, items in result.items()}
+
+    @cached_property
+    def services_by_suffix(self) -> dict[str, tuple[MeshService, ...]]:
+        """Services by each label-aligned suffix of their hostname (see :func:`dot_suffixes`)."""
+        result: dict[str, list[MeshService]] = {}
+        for service in self.services:
+            for suffix in dot_suffixes(service.hostname):
+                result.setdefault(suffix, []).append(service)
+        return {key: tuple(items) for key, items in result.items()}
+
+    @cached_property
+    def service_by_host_and_namespace(self) -> dict[tuple[str, str], MeshService]:
+        """(hostname, namespace) → one service, Kubernetes first, else oldest (§4.2.5)."""
+        result: dict[tuple[str, str], MeshService] = {}
+        for service in self.services:
+            key = (service.hostname, service.namespace)
+            kept = result.get(key)
+            if kept is None or (
+                service.registry is Registry.KUBERNETES and kept.registry is not Registry.KUBERNETES
+            ):
+                result[key] = service
+        return result
+
+    @cached_property
+    def effective_export(self) -> dict[int, frozenset[str]]:
+        """Each service's effective export set, by ``id`` (§4.2.2)."""
+        default = frozenset(self.config.default_service_export_to or ("*",))
+        capped = self.config.service_entry_visibility
+        if capped is not None and not capped.apply_to_sidecars:
+            capped = None
+        result = {}
+        for service in self.services:
+            export = service.export_to or default
+            if capped is not None and service.registry is Registry.EXTERNAL and export != {"~"}:
+                export = _capped_export(
+                    export,
+                    service.namespace,
+                    capped.visibility_for(self.namespace_labels(service.namespace)),
+                )
+            result[id(service)] = export
+        return result
+
+    @cached_property
+    def export_buckets(self) -> tuple[tuple[MeshService, ...], dict[str, tuple[MeshService, ...]]]:
+        """Istiod's visibility index (§4.2.4): the public list and each namespace's bucket."""
+        public: list[MeshService] = []
+        buckets: dict[str, list[MeshService]] = {}
+        effective = self.effective_export
+        for service in self.services:
+            export = effective[id(service)]
+            if "*" in export:
+                public.append(service)
+                continue
+            if "~" in export:
+                continue
+            targets = {service.namespace if e == "." else e for e in export}
+            for target in targets:
+                buckets.setdefault(target, []).append(service)
+        return tuple(public), {ns: tuple(items) for ns, items in buckets.items()}
+
+    @cached_property
+    def public_ids(self) -> frozenset[int]:
+        """``id`` of every service in the public list."""
+        return frozenset(id(s) for s in self.export_buckets[0])
+
+    @cached_property
+    def bucket_ids(self) -> dict[str, frozenset[int]]:
+        """``id`` of every service in each namespace's bucket."""
+        return {ns: frozenset(map(id, items)) for ns, items in self.export_buckets[1].items()}
+
+    @cached_property
+    def sidecars_by_namespace(self) -> dict[str, tuple[Resource[Sidecar], ...]]:
+        """Each namespace's Sidecars, in selection order (§3.2)."""
+        result: dict[str, list[Resource[Sidecar]]] = {}
+        for sidecar in self.sidecars:
+            result.setdefault(sidecar.namespace or "default", []).append(sidecar)
+        return {ns: tuple(items) for ns, items in result.items()}
+
+    @cached_property
+    def root_default_sidecar(self) -> Resource[Sidecar] | None:
+        """The oldest selector-less Sidecar of the root namespace (§3.3)."""
+        for sidecar in self.sidecars_by_namespace.get(self.config.root_namespace, ()):
+            if sidecar.spec.workload_selector is None:
+                return sidecar
+        return None
+
+    @cached_property
+    def vs_for_gateway(
+        self,
+    ) -> dict[
+        str,
+        tuple[
+            tuple[VirtualServiceInfo, ...],
+            dict[str, tuple[VirtualServiceInfo, ...]],
+            dict[str, tuple[VirtualServiceInfo, ...]],
+        ],
+    ]:
+        """Per gateway: public VSs, private VSs by namespace, exported VSs by namespace (§4.3.2)."""
+        index: dict[str, tuple[list[Any], dict[str, list[Any]], dict[str, list[Any]]]] = {}
+        for vs in self.virtual_services:
+            if vs.is_delegate:
+                continue  # 4.3.5
+            for gateway in vs.gateways or (MESH_GATEWAY,):
+                public, private, exported = index.setdefault(gateway, ([], {}, {}))
+                if "*" in vs.export_to:
+                    public.append(vs)
+                elif "~" in vs.export_to:
+                    continue
+                else:
+                    for target in sorted(vs.export_to):
+                        bucket = private if target == vs.namespace else exported
+                        bucket.setdefault(target, []).append(vs)
+        return {
+            gateway: (
+                tuple(public),
+                {ns: tuple(v) for ns, v in private.items()},
+                {ns: tuple(v) for ns, v in exported.items()},
+            )
+            for gateway, (public, private, exported) in index.items()
+        }
+
+    @cached_property
+    def vs_order(self) -> dict[int, int]:
+        """Position of each VirtualService (by ``id``) in creation order."""
+        return {id(v): i for i, v in enumerate(self.virtual_services)}
+
+    def service_visible(self, service: MeshService, namespace: str) -> bool:
+        """Istiod's visibility predicate (§4.2.3), with the mesh default applied."""
+        export = self.effective_export.get(id(service))
+        if export is None:
+            export = service.export_to or frozenset(self.config.default_service_export_to)
+        if export == {"~"}:
+            return False
+        return (
+            "*" in export
+            or namespace in export
+            or ("." in export and service.namespace == namespace)
+        )
+
+    def in_visibility_index(self, service: MeshService, namespace: str) -> bool:
+        """Whether ``service`` is listed for ``namespace`` by the visibility index (§4.2.4)."""
+        key = id(service)
+        return key in self.public_ids or key in self.bucket_ids.get(namespace, frozenset())
+
+    def visible_rank(self, service: MeshService, namespace: str) -> tuple[int, int]:
+        """Sort key putting ``namespace``'s bucket first, then the public list (§4.2.4)."""
+        key = id(service)
+        in_bucket = key in self.bucket_ids.get(namespace, frozenset())
+        return (0 if in_bucket else 1, self.service_order[key])
+
+    def namespace_labels(self, namespace: str) -> FrozenDict[str, str]:
+        """The labels of a namespace, empty when its Namespace object was not loaded."""
+        return self.namespaces.get(namespace, EMPTY)
+
+
+def _capped_export(export: frozenset[str], namespace: str, visibility: str) -> frozenset[str]:
+    # 4.2.2: serviceEntryVisibility only narrows: NAMESPACE clamps to '.', NONE hides.
+    if visibility == "NAMESPACE":
+        return _PRIVATE if export & {"*", ".", namespace} else _NONE
+    if visibility == "NONE":
+        return _NONE
+    return export
+
+
+_PRIVATE: Final = frozenset({"."})
+_NONE: Final = frozenset({"~"})
