@@ -24,17 +24,17 @@ import attrs
 from sidecar_model import resolver
 from sidecar_model._results import Result, resource_name
 from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
-from sidecar_model.mesh import Mesh, MeshService, VirtualServiceInfo, Workload
 from sidecar_model.mesh._values import MESH_GATEWAY
 from sidecar_model.model import Protocol, Sidecar
 from sidecar_model.resolver import SelectionOrigin, SidecarScope
-from sidecar_model.resolver._scope import _core
+from sidecar_model.resolver._scope import scope_of_sidecar
 from sidecar_model.resolver._selection import _select
 from sidecar_model.validation import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
+    from sidecar_model.mesh import Mesh, MeshService, VirtualServiceInfo, Workload
     from sidecar_model.resolver import EgressScope, OutboundListener
     from sidecar_model.resources import Resource
 
@@ -458,16 +458,7 @@ class _Analysis:
 
     def _scope(self, sidecar: Resource[Sidecar], namespace: str) -> SidecarScope:
         """The resolver's scope of ``sidecar`` applied in ``namespace`` (cached there, §3.9)."""
-        core = _core(self.mesh, sidecar, namespace, gateway=False)
-        labels = _selector_labels(sidecar)
-        workload = Workload(namespace=namespace, labels=labels, name=f"<{sidecar.name}>")
-        if sidecar.spec.workload_selector is not None:
-            origin = SelectionOrigin.WORKLOAD_SELECTOR
-        elif sidecar is self.mesh.root_default_sidecar:
-            origin = SelectionOrigin.ROOT_DEFAULT
-        else:
-            origin = SelectionOrigin.NAMESPACE_DEFAULT
-        return SidecarScope(workload=workload, sidecar=sidecar, origin=origin, core=core)
+        return scope_of_sidecar(self.mesh, sidecar, namespace)
 
     # ------------------------------------------------------------------ SM0001, SM0006
 
@@ -496,7 +487,7 @@ class _Analysis:
             if key != "*" and not is_wildcard(dns):
                 declared = [s for s in mesh.services_by_hostname.get(dns, ()) if s.namespace == key]
                 if declared and not any(mesh.service_visible(s, namespace) for s in declared):
-                    export = ",".join(sorted(mesh.effective_export[id(declared[0])]))
+                    export = ",".join(sorted(mesh.export_of(declared[0])))
                     self.report(
                         "SM0006",
                         sidecar,

@@ -52,6 +52,10 @@ class Mesh:
         default=EMPTY, converter=_namespace_labels
     )
     resources: tuple[Resource[Any], ...] = ()
+    #: Each service's effective export set and visibility-index buckets, by value (§4.2.4).
+    _listings: dict[MeshService, tuple[frozenset[str], frozenset[str] | None]] = attrs.field(
+        factory=dict, init=False, repr=False
+    )
 
     # ------------------------------------------------------------------ building
 
@@ -93,9 +97,9 @@ class Mesh:
     # ------------------------------------------------------------------ indexes
 
     @cached_property
-    def service_order(self) -> dict[int, int]:
-        """Position of each service (by ``id``) in :attr:`services`."""
-        return {id(s): i for i, s in enumerate(self.services)}
+    def service_order(self) -> dict[MeshService, int]:
+        """Position of each service in :attr:`services`."""
+        return {s: i for i, s in enumerate(self.services)}
 
     @cached_property
     def has_aliases(self) -> bool:
@@ -140,52 +144,58 @@ class Mesh:
                 result[key] = service
         return result
 
-    @cached_property
-    def effective_export(self) -> dict[int, frozenset[str]]:
-        """Each service's effective export set, by ``id`` (§4.2.2)."""
-        default = frozenset(self.config.default_service_export_to or ("*",))
+    def export_of(self, service: MeshService) -> frozenset[str]:
+        """A service's effective export set (§4.2.2), a function of its value.
+
+        The declared ``exportTo``, else the mesh default; for a ServiceEntry, narrowed by
+        ``serviceEntryVisibility`` when it applies to sidecars.
+        """
+        return self._listing(service)[0]
+
+    def _listing(self, service: MeshService) -> tuple[frozenset[str], frozenset[str] | None]:
+        """The effective export set and the buckets listing ``service`` (None: public)."""
+        found = self._listings.get(service)
+        if found is None:
+            export = self._effective_export(service)
+            found = self._listings[service] = (export, _index_targets(export, service.namespace))
+        return found
+
+    def _effective_export(self, service: MeshService) -> frozenset[str]:
+        export = service.export_to or frozenset(self.config.default_service_export_to or ("*",))
         capped = self.config.service_entry_visibility
-        if capped is not None and not capped.apply_to_sidecars:
-            capped = None
-        result = {}
-        for service in self.services:
-            export = service.export_to or default
-            if capped is not None and service.registry is Registry.EXTERNAL and export != {"~"}:
-                export = _capped_export(
-                    export,
-                    service.namespace,
-                    capped.visibility_for(self.namespace_labels(service.namespace)),
-                )
-            result[id(service)] = export
-        return result
+        if (
+            capped is not None
+            and capped.apply_to_sidecars
+            and service.registry is Registry.EXTERNAL
+            and export != {"~"}
+        ):
+            labels = self.namespace_labels(service.namespace)
+            return _capped_export(export, service.namespace, capped.visibility_for(labels))
+        return export
 
     @cached_property
     def export_buckets(self) -> tuple[tuple[MeshService, ...], dict[str, tuple[MeshService, ...]]]:
         """Istiod's visibility index (§4.2.4): the public list and each namespace's bucket."""
         public: list[MeshService] = []
         buckets: dict[str, list[MeshService]] = {}
-        effective = self.effective_export
         for service in self.services:
-            export = effective[id(service)]
-            if "*" in export:
+            targets = self._listing(service)[1]
+            if targets is None:
                 public.append(service)
                 continue
-            if "~" in export:
-                continue
-            targets = {service.namespace if e == "." else e for e in export}
             for target in targets:
                 buckets.setdefault(target, []).append(service)
         return tuple(public), {ns: tuple(items) for ns, items in buckets.items()}
 
     @cached_property
-    def public_ids(self) -> frozenset[int]:
-        """``id`` of every service in the public list."""
-        return frozenset(id(s) for s in self.export_buckets[0])
+    def public_services(self) -> frozenset[MeshService]:
+        """The services of the visibility index's public list (§4.2.4)."""
+        return frozenset(self.export_buckets[0])
 
     @cached_property
-    def bucket_ids(self) -> dict[str, frozenset[int]]:
-        """``id`` of every service in each namespace's bucket."""
-        return {ns: frozenset(map(id, items)) for ns, items in self.export_buckets[1].items()}
+    def bucket_services(self) -> dict[str, frozenset[MeshService]]:
+        """The services of each namespace's bucket in the visibility index (§4.2.4)."""
+        return {ns: frozenset(items) for ns, items in self.export_buckets[1].items()}
 
     @cached_property
     def sidecars_by_namespace(self) -> dict[str, tuple[Resource[Sidecar], ...]]:
@@ -239,15 +249,13 @@ class Mesh:
         }
 
     @cached_property
-    def vs_order(self) -> dict[int, int]:
-        """Position of each VirtualService (by ``id``) in creation order."""
-        return {id(v): i for i, v in enumerate(self.virtual_services)}
+    def vs_order(self) -> dict[VirtualServiceInfo, int]:
+        """Position of each VirtualService in creation order."""
+        return {v: i for i, v in enumerate(self.virtual_services)}
 
     def service_visible(self, service: MeshService, namespace: str) -> bool:
         """Istiod's visibility predicate (§4.2.3), with the mesh default applied."""
-        export = self.effective_export.get(id(service))
-        if export is None:
-            export = service.export_to or frozenset(self.config.default_service_export_to)
+        export = self.export_of(service)
         if export == {"~"}:
             return False
         return (
@@ -256,20 +264,32 @@ class Mesh:
             or ("." in export and service.namespace == namespace)
         )
 
+    def index_rank(self, service: MeshService, namespace: str) -> int | None:
+        """Where the visibility index lists ``service`` for ``namespace`` (§4.2.4).
+
+        0 in the namespace's bucket, 1 in the public list, None when it is not listed.
+        """
+        targets = self._listing(service)[1]
+        if targets is None:
+            return 1
+        return 0 if namespace in targets else None
+
     def in_visibility_index(self, service: MeshService, namespace: str) -> bool:
         """Whether ``service`` is listed for ``namespace`` by the visibility index (§4.2.4)."""
-        key = id(service)
-        return key in self.public_ids or key in self.bucket_ids.get(namespace, frozenset())
-
-    def visible_rank(self, service: MeshService, namespace: str) -> tuple[int, int]:
-        """Sort key putting ``namespace``'s bucket first, then the public list (§4.2.4)."""
-        key = id(service)
-        in_bucket = key in self.bucket_ids.get(namespace, frozenset())
-        return (0 if in_bucket else 1, self.service_order[key])
+        return self.index_rank(service, namespace) is not None
 
     def namespace_labels(self, namespace: str) -> FrozenDict[str, str]:
         """The labels of a namespace, empty when its Namespace object was not loaded."""
         return self.namespaces.get(namespace, EMPTY)
+
+
+def _index_targets(export: frozenset[str], home: str) -> frozenset[str] | None:
+    """4.2.4: None for the public list, else the namespaces whose bucket lists the service."""
+    if "*" in export:
+        return None
+    if "~" in export:
+        return frozenset()
+    return frozenset(home if e == "." else e for e in export)
 
 
 def _capped_export(export: frozenset[str], namespace: str, visibility: str) -> frozenset[str]:

@@ -192,7 +192,7 @@ class Workload:
 # --------------------------------------------------------------------------- routing rules
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class VirtualServiceInfo:
     """A VirtualService with what resolution reads, hosts expanded (§4.3.1, §4.3.4, §4.3.5).
 

@@ -148,7 +148,7 @@ class _Builder:
             return bind  # L2
         if binds:
             return self.loopback
-        if _CATEGORY[id(protocol)] == "http":
+        if _CATEGORY[protocol._name_] == "http":
             return self.wildcard  # L4: one listener for every HTTP service on the port
         address = service.address
         if "/" in address or address == WILDCARD_ADDRESS:
@@ -209,9 +209,9 @@ class _Builder:
         category_of = _CATEGORY
         http_proxy = Protocol.HTTP_PROXY
         for service in egress.services:
-            plan = plans.get(id(service))
+            plan = plans.get(service)
             if plan is None:
-                plan = plans[id(service)] = _port_plan(
+                plan = plans[service] = _port_plan(
                     service,
                     reserved,
                     unshared,
@@ -250,7 +250,7 @@ class _Builder:
                     not entry.locked
                     and category == "http"
                     and protocol is not http_proxy
-                    and category_of[id(entry.protocol)] != "tcp"
+                    and category_of[entry.protocol._name_] != "tcp"
                 ):
                     entry.http.append(host)  # L6: HTTP onto HTTP or sniffing: RDS carries it
                 else:
@@ -297,7 +297,7 @@ class _Builder:
             protocol = port.protocol
             if protocol is udp:
                 continue  # L4: UDP produces nothing
-            category = category_of[id(protocol)]
+            category = category_of[protocol._name_]
             number = port.number
             if category != "tcp":
                 # R4: a default virtual host, whose domains include the aliases (5.4 step 5)
@@ -336,7 +336,7 @@ class _Builder:
                 and not entry.locked
                 and category == "http"
                 and protocol is not Protocol.HTTP_PROXY
-                and category_of[id(entry.protocol)] != "tcp"
+                and category_of[entry.protocol._name_] != "tcp"
             ):
                 entry.http.append(host)  # L6: HTTP onto HTTP or sniffing: RDS carries it
                 continue
@@ -367,7 +367,7 @@ class _Builder:
         entry = self._entry(key)
         if entry is None:
             # L4: a wildcard HTTP entry sniffs; an HTTP_PROXY one stays HTTP_PROXY.
-            http = _CATEGORY[id(protocol)] == "http"
+            http = _CATEGORY[protocol._name_] == "http"
             recorded = (
                 Protocol.UNSUPPORTED
                 if http and address == self.wildcard and protocol is not Protocol.HTTP_PROXY
@@ -401,8 +401,8 @@ class _Builder:
         if (protocol in _MONGO_MYSQL or old in _MONGO_MYSQL) and protocol is not old:
             entry.shadowed.append(host)
             return
-        new_cat = _CATEGORY[id(protocol)]
-        old_cat = _CATEGORY[id(old)]
+        new_cat = _CATEGORY[protocol._name_]
+        old_cat = _CATEGORY[old._name_]
         if new_cat == "http":
             if old_cat == "tcp":
                 entry.protocol = Protocol.UNSUPPORTED
@@ -463,7 +463,7 @@ class _Builder:
         return served
 
     def _result(self, entry: _Entry) -> OutboundListener:
-        category = _CATEGORY[id(entry.protocol)]
+        category = _CATEGORY[entry.protocol._name_]
         if category == "tcp" and not entry.http and not entry.shadowed and len(entry.tcp) == 1:
             # The common case, a TCP service on its own address: nothing to merge.
             return OutboundListener(

@@ -58,7 +58,7 @@ def explain_host(scope: SidecarScope, hostname: str) -> HostExplanation:
         steps.append("no Service or ServiceEntry in the mesh declares this hostname")
     for service in declared:
         visible = mesh.service_visible(service, namespace)
-        export = ",".join(sorted(mesh.effective_export[id(service)]))
+        export = ",".join(sorted(mesh.export_of(service)))
         steps.append(
             f"{service.registry.value} service in {service.namespace} (exportTo {export}) is "
             + ("visible" if visible else "not visible")

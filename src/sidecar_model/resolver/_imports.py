@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
-from sidecar_model.mesh import Mesh, MeshService, Registry, ServiceAlias
+from sidecar_model.mesh import Mesh, MeshService, Registry
 from sidecar_model.model import (
     IstioEgressListener,
     Protocol,
@@ -15,6 +15,7 @@ from sidecar_model.model import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._visibility import services_visible_to
 
 
@@ -26,10 +27,7 @@ class _HostClass:
     all: tuple[str, ...]
     excluded: tuple[str, ...]
     #: ``*`` is among the inclusions: every name is included (a fast path, same result).
-    everything: bool = attrs.field(init=False, default=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "everything", "*" in self.all)
+    everything: bool
 
     def includes(self, host: str) -> bool:
         if self.everything or host in self.exact:
@@ -67,7 +65,9 @@ def _classify(hosts: Iterable[str], namespace: str) -> tuple[dict[str, _HostClas
             exact.add(entry.dns_name)
         if key == "*":
             all_exact = False  # 5.2 step 6
-    classes = {k: _HostClass(frozenset(e), tuple(a), tuple(x)) for k, (e, a, x) in raw.items()}
+    classes = {
+        k: _HostClass(frozenset(e), tuple(a), tuple(x), "*" in a) for k, (e, a, x) in raw.items()
+    }
     return classes, all_exact
 
 
@@ -112,9 +112,7 @@ def _import_services(
         return _one_namespace_per_host(mesh, chosen, namespace)
     imported = []
     numbers = (port,) if port is not None else ()
-    trims: dict[tuple[int, tuple[int, ...]], MeshService | None] = mesh.__dict__.setdefault(
-        "_trim_cache", {}
-    )
+    trims = cache_of(mesh).trims
     for service in candidates:
         host = service.hostname
         own = classes.get(service.namespace)
@@ -127,7 +125,7 @@ def _import_services(
         ):
             continue
         if port is not None:
-            trim_key = (id(service), numbers)
+            trim_key = (service, numbers)
             trimmed = trims[trim_key] if trim_key in trims else _trimmed(mesh, service, numbers)
             if trimmed is None:
                 continue  # 5.4 step 4: no service port with the listener's number
@@ -152,12 +150,10 @@ def _alias_trimmed(
     kept = tuple(a for a in service.aliases if key.includes(a.hostname))
     if len(kept) == len(service.aliases):
         return service
-    cache: dict[tuple[int, tuple[ServiceAlias, ...]], MeshService] = mesh.__dict__.setdefault(
-        "_alias_cache", {}
-    )
-    found = cache.get((id(service), kept))
+    cache = cache_of(mesh).alias_trims
+    found = cache.get((service, kept))
     if found is None:
-        found = cache[id(service), kept] = attrs.evolve(service, aliases=kept)
+        found = cache[service, kept] = attrs.evolve(service, aliases=kept)
     return found
 
 
@@ -165,15 +161,14 @@ def _exact_candidates(
     mesh: Mesh, classes: dict[str, _HostClass], namespace: str
 ) -> list[MeshService]:
     # 5.3 fast path: (host, namespace) lookups, visible by the predicate, creation order.
-    found: dict[int, MeshService] = {}
+    found: dict[MeshService, None] = {}
     index = mesh.service_by_host_and_namespace
     for key, cls in classes.items():
         for host in cls.exact:
             service = index.get((host, key))
             if service is not None and mesh.service_visible(service, namespace):
-                found[id(service)] = service
-    order = mesh.service_order
-    return sorted(found.values(), key=lambda s: order[id(s)])
+                found[service] = None
+    return sorted(found, key=mesh.service_order.__getitem__)
 
 
 def _indexed_candidates(
@@ -187,12 +182,11 @@ def _indexed_candidates(
     star = classes.get("*")
     if star is not None and any(_needs_scan(e) for e in star.all):
         return services_visible_to(mesh, namespace)
-    found: dict[int, MeshService] = {}
+    found: dict[MeshService, None] = {}
     for key, cls in classes.items():
         in_namespace = None if key == "*" else key
         if in_namespace is not None and any(_needs_scan(e) for e in cls.all):
-            for service in mesh.services_by_namespace.get(key, ()):
-                found[id(service)] = service
+            found.update(dict.fromkeys(mesh.services_by_namespace.get(key, ())))
             continue
         for host in cls.all:
             pool = (
@@ -202,16 +196,16 @@ def _indexed_candidates(
             )
             for service in pool:
                 if in_namespace is None or service.namespace == in_namespace:
-                    found[id(service)] = service
+                    found[service] = None
     # 4.2.4: keep what the visibility index lists for the namespace, in its order (the
     # namespace's bucket first, then the public list, each in creation order).
-    public = mesh.public_ids
-    bucket = mesh.bucket_ids.get(namespace, frozenset())
+    public = mesh.public_services
+    bucket = mesh.bucket_services.get(namespace, frozenset())
     order = mesh.service_order
     ranked = [
-        (0 if key in bucket else 1, order[key], service)
-        for key, service in found.items()
-        if key in bucket or key in public
+        (0 if service in bucket else 1, order[service], service)
+        for service in found
+        if service in bucket or service in public
     ]
     ranked.sort(key=lambda item: item[:2])
     return [service for _, _, service in ranked]
@@ -224,10 +218,8 @@ def _needs_scan(entry: str) -> bool:
 
 def _trimmed(mesh: Mesh, service: MeshService, numbers: tuple[int, ...]) -> MeshService | None:
     """``service`` keeping only the given port numbers, shared between scopes; None if none."""
-    cache: dict[tuple[int, tuple[int, ...]], MeshService | None] = mesh.__dict__.setdefault(
-        "_trim_cache", {}
-    )
-    key = (id(service), numbers)
+    cache = cache_of(mesh).trims
+    key = (service, numbers)
     if key in cache:
         return cache[key]
     ports = tuple(p for p in service.ports if p.number in numbers)

@@ -9,22 +9,18 @@ import attrs
 from sidecar_model._results import gc_paused
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from sidecar_model.resolver._scope import SidecarScope, _Core
 from sidecar_model.resolver._builder import _Builder
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._listener_values import OutboundListener, OutboundRoute
 
 # =========================================================================== listeners (§5.11)
 
 
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
 def _endpoint_ips(core: _Core) -> frozenset[str]:
     """Endpoints of the scope's catch-all services that may get per-endpoint listeners (L5)."""
-    found = core.endpoint_ips
+    memo = core.memo
+    found = memo.endpoint_ips
     if found is None:
         found = frozenset(
             endpoint
@@ -34,8 +30,16 @@ def _endpoint_ips(core: _Core) -> frozenset[str]:
             if service.resolution == "NONE"
             for endpoint in service.endpoints
         )
-        object.__setattr__(core, "endpoint_ips", found)
+        memo.endpoint_ips = found
     return found
+
+
+def _proxy_kind(scope: SidecarScope) -> tuple[bool, bool]:
+    """Whether the proxy captures nothing (L1), and whether its privileges matter (L3)."""
+    capture_none = scope.workload.interception_mode == "NONE"
+    # Privileges only matter where a listener binds a real socket (L1, L3).
+    binds = capture_none or scope._core.binds_sockets  # noqa: SLF001 - the scope's own data
+    return capture_none, scope.workload.unprivileged and binds
 
 
 def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
@@ -44,23 +48,19 @@ def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
     Computed once per scope and kind of proxy (interception mode, privileges).
     """
     core = scope._core  # noqa: SLF001 - the scope's own cache
-    capture_none = scope.workload.interception_mode == "NONE"
-    # Privileges only matter where a listener binds a real socket (L1, L3).
-    unprivileged = scope.workload.unprivileged and (capture_none or core.binds_sockets)
+    capture_none, unprivileged = _proxy_kind(scope)
     # L5: the proxy's own IP is no endpoint of its own outbound listeners; it only matters
     # (and only splits the cache) when a passthrough service of the scope lists it.
     ip = scope.workload.ip
     own_ip = ip if ip is not None and not capture_none and ip in _endpoint_ips(core) else None
     # Only the primary wildcard and loopback matter: dual-stack shares IPv4's listeners.
     key = (capture_none, unprivileged, own_ip, scope.workload.ip_family.wildcard)
-    cache = core.listener_cache
+    cache = core.memo.listeners
     listeners = cache.get(key)
     if listeners is None:
         # Scopes of other (Sidecar, namespace) pairs often import exactly the same
         # services and VirtualServices per egress listener: they share the listeners.
-        shared: dict[tuple[Any, ...], tuple[OutboundListener, ...]] = core.mesh.__dict__.setdefault(
-            "_shared_listeners", {}
-        )
+        shared = cache_of(scope.mesh).shared_listeners
         shared_key = (_signature(core), key)
         listeners = shared.get(shared_key)
         if listeners is None:
@@ -73,37 +73,46 @@ def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
 
 def _own_addresses(core: _Core) -> frozenset[str]:
     """The addresses the scope's services and binds use themselves (not as endpoints)."""
-    found = core.own_addresses
+    memo = core.memo
+    found = memo.own_addresses
     if found is None:
         found = frozenset(
             address
             for e in core.egress
             for address in (e.listener.bind or "", *(s.address for s in e.services))
         )
-        object.__setattr__(core, "own_addresses", found)
+        memo.own_addresses = found
     return found
 
 
-def _signature(core: _Core) -> tuple[Any, ...]:
+@attrs.frozen(cache_hash=True)
+class _Signature:
     """Everything of a scope its outbound listeners depend on (L1..L7, R1..R4).
 
-    Per egress listener, in order: the listener itself (port, bind, capture mode) and the
-    identities of its services and VirtualServices, which the mesh keeps alive. Two
-    scopes with equal signatures get equal listeners for the same kind of proxy.
+    Per egress listener, in order: the listener itself (port, bind, capture mode), its
+    services and its VirtualServices. Two scopes with equal signatures get equal listeners
+    for the same kind of proxy. Hashed once: it is long.
     """
-    found = core.signature
+
+    parts: tuple[Any, ...]
+
+
+def _signature(core: _Core) -> _Signature:
+    memo = core.memo
+    found = memo.signature
     if found is None:
-        found = tuple(
-            (
-                e.listener.port,
-                e.listener.bind,
-                e.listener.capture_mode,
-                tuple(map(id, e.services)),
-                tuple(map(id, e.virtual_services)),
+        found = memo.signature = _Signature(
+            tuple(
+                (
+                    e.listener.port,
+                    e.listener.bind,
+                    e.listener.capture_mode,
+                    e.services,
+                    e.virtual_services,
+                )
+                for e in core.egress
             )
-            for e in core.egress
         )
-        object.__setattr__(core, "signature", found)
     return found
 
 
@@ -123,7 +132,7 @@ def _build_listeners(
     core = scope._core  # noqa: SLF001 - the scope's own cache
     if (
         own_ip is not None
-        and not core.mesh.config.headless_filter_chain_listener
+        and not scope.mesh.config.headless_filter_chain_listener
         and own_ip not in _own_addresses(core)
     ):
         shared = outbound_listeners(
@@ -141,9 +150,7 @@ def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
     ownership (MSP1): a host the catch-all imports on a port a ported listener owns is not
     among them.
     """
-    core = scope._core  # noqa: SLF001 - the scope's own cache
-    capture_none = scope.workload.interception_mode == "NONE"
-    unprivileged = scope.workload.unprivileged and (capture_none or core.binds_sockets)
+    capture_none, unprivileged = _proxy_kind(scope)
     builder = _Builder(scope, capture_none, unprivileged)
     builder.build()
     return tuple(

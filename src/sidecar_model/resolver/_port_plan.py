@@ -12,6 +12,7 @@ from sidecar_model.model import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._listener_values import OutboundListener
 
 #: Envoy status and Prometheus ports, which no wildcard listener may take (L3, §6.4).
@@ -22,7 +23,7 @@ PRIVILEGED_PORTS: Final = range(1, 1024)
 _MONGO_MYSQL: Final = (Protocol.MONGO, Protocol.MYSQL)  # a tuple: enum hashing is slow
 
 
-def _category(protocol: Protocol) -> str:
+def _protocol_category(protocol: Protocol) -> str:
     if protocol.is_http:
         return "http"
     if protocol is Protocol.UNSUPPORTED:
@@ -30,16 +31,17 @@ def _category(protocol: Protocol) -> str:
     return "tcp"
 
 
-#: The L6 category of every protocol, "http", "auto" (sniffed) or "tcp", by ``id`` of the
-#: member: hashing an enum member runs Python code, hashing an int does not.
-_CATEGORY: Final = {id(p): _category(p) for p in Protocol}
+#: The L6 category of every protocol, "http", "auto" (sniffed) or "tcp", by member name:
+#: hashing an enum member runs Python code, reading and hashing its name does not.
+_CATEGORY: Final = {p._name_: _protocol_category(p) for p in Protocol}
+
 
 _Plan = tuple[tuple[Any, ...], ...]
 
 
-def _port_plans(mesh: Mesh, mode: tuple[Any, ...]) -> dict[int, _Plan]:
-    """The mesh's cache of port plans for one kind of catch-all, by ``id`` of the service."""
-    cache: dict[tuple[Any, ...], dict[int, _Plan]] = mesh.__dict__.setdefault("_port_plans", {})
+def _port_plans(mesh: Mesh, mode: tuple[Any, ...]) -> dict[MeshService, _Plan]:
+    """The mesh's cache of port plans for one kind of catch-all, by service."""
+    cache = cache_of(mesh).port_plans
     found = cache.get(mode)
     if found is None:
         found = cache[mode] = {}
@@ -88,7 +90,7 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
         protocol = port.protocol
         if protocol is Protocol.UDP:
             continue
-        category = _CATEGORY[id(protocol)]
+        category = _CATEGORY[protocol._name_]
         number = port.number
         http = category == "http"
         routed = names if category != "tcp" else ()
@@ -158,17 +160,17 @@ def _alone(key: tuple[str, int], protocol: Protocol, index: int, host: str) -> O
 
 def _unshared_addresses(mesh: Mesh) -> frozenset[str]:
     """Service addresses that exactly one service declares and that are no endpoint."""
-    cached = mesh.__dict__.get("_unshared_addresses")
+    cache = cache_of(mesh)
+    cached = cache.unshared_addresses
     if cached is None:
         seen: dict[str, int] = {}
         endpoints: set[str] = set()
         for service in mesh.services:
             seen[service.address] = seen.get(service.address, 0) + 1
             endpoints.update(service.endpoints)
-        cached = frozenset(
+        cached = cache.unshared_addresses = frozenset(
             a for a, n in seen.items() if n == 1 and a != WILDCARD_ADDRESS and a not in endpoints
         )
-        mesh.__dict__["_unshared_addresses"] = cached
     return cached
 
 
@@ -197,7 +199,7 @@ def _route_names(services: Iterable[MeshService], port: int | None) -> list[str]
         if service.resolution == ALIAS_RESOLUTION:
             continue
         if not any(
-            (port is None or p.number == port) and _CATEGORY[id(p.protocol)] != "tcp"
+            (port is None or p.number == port) and _CATEGORY[p.protocol._name_] != "tcp"
             for p in service.ports
         ):
             continue

@@ -32,14 +32,17 @@ from sidecar_model.resources import Resource
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
+
+    from sidecar_model.resolver._listener_values import OutboundListener
+    from sidecar_model.resolver._outbound import _Signature
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._imports import _classify, _import_services
-from sidecar_model.resolver._listener_values import OutboundListener
 from sidecar_model.resolver._selection import (
     SelectionOrigin,
     SidecarSelection,
     _labels_match,
     _repr_name,
-    _select,
+    _select_position,
     select_sidecar,
 )
 from sidecar_model.resolver._virtual_services import (
@@ -128,56 +131,59 @@ def _service_dict(service: MeshService) -> dict[str, Any]:
     }
 
 
+class _CoreMemo:
+    """What a scope computes on first need and keeps: the scope's own memory."""
+
+    __slots__ = ("dr_rules", "endpoint_ips", "listeners", "own_addresses", "signature")
+
+    def __init__(self) -> None:
+        self.dr_rules: dict[str, tuple[MergedDestinationRule, ...]] = {}
+        self.listeners: dict[tuple[bool, bool, str | None, str], tuple[OutboundListener, ...]] = {}
+        #: Endpoint addresses of passthrough services (L5).
+        self.endpoint_ips: frozenset[str] | None = None
+        #: Service addresses and binds of the egress listeners (L5).
+        self.own_addresses: frozenset[str] | None = None
+        #: What the outbound listeners depend on (see ``_outbound._signature``).
+        self.signature: _Signature | None = None
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class _Core:
-    """What istiod computes per (Sidecar, config namespace): shared by many workloads."""
+    """What istiod computes per (Sidecar, config namespace): shared by many workloads.
 
-    mesh: Mesh
+    It holds no reference to its mesh: the mesh's cache holds it (see ``_cache``).
+    """
+
     sidecar: Resource[Sidecar] | None
     namespace: str
     gateway: bool
     egress: tuple[EgressScope, ...]
     services: tuple[MeshService, ...]
     service_by_host: dict[str, MeshService]
-    dr_cache: dict[str, tuple[MergedDestinationRule, ...]] = attrs.field(factory=dict)
-    listener_cache: dict[tuple[bool, bool, str | None, str], tuple[OutboundListener, ...]] = (
-        attrs.field(factory=dict)
-    )
-    #: Endpoint addresses of passthrough services, computed on first need (L5).
-    endpoint_ips: frozenset[str] | None = None
-    #: Service addresses and binds of the egress listeners, computed on first need (L5).
-    own_addresses: frozenset[str] | None = None
-    #: What the outbound listeners depend on, computed on first need (see _signature).
-    signature: tuple[Any, ...] | None = None
-
     #: Whether some egress listener binds a real socket whatever the proxy (L1).
-    binds_sockets: bool = attrs.field(init=False, default=False)
-
-    def __attrs_post_init__(self) -> None:
-        binds = any(
-            e.listener.capture_mode is CaptureMode.NONE
-            or (e.listener.bind or "").startswith("unix://")
-            for e in self.egress
-        )
-        object.__setattr__(self, "binds_sockets", binds)
+    binds_sockets: bool
+    memo: _CoreMemo = attrs.field(factory=_CoreMemo, repr=False)
 
 
-def _scope_cache(mesh: Mesh) -> dict[tuple[int, str, bool], _Core]:
-    cache = mesh.__dict__.get("_scope_cache")
-    if cache is None:
-        cache = mesh.__dict__["_scope_cache"] = {}
-    return cache
-
-
-def _core(mesh: Mesh, sidecar: Resource[Sidecar] | None, namespace: str, gateway: bool) -> _Core:  # noqa: FBT001
-    key = (id(sidecar), namespace, gateway)
-    cache = _scope_cache(mesh)
+def _core(mesh: Mesh, position: int | None, namespace: str, gateway: bool) -> _Core:  # noqa: FBT001
+    """The scope of the Sidecar at ``position`` in ``mesh.sidecars`` (None: no Sidecar)."""
+    key = (position, namespace, gateway)
+    cache = cache_of(mesh).scopes
     core = cache.get(key)
     if core is None:
+        sidecar = None if position is None else mesh.sidecars[position]
         # Bulk allocation of objects that all survive: keep the cyclic collector out of it.
         with gc_paused():
             core = cache[key] = _build_core(mesh, sidecar, namespace, gateway=gateway)
     return core
+
+
+def _binds_sockets(egress: tuple[EgressScope, ...]) -> bool:
+    # L1: capture mode NONE or a unix socket bind makes a listener bind a real socket.
+    return any(
+        e.listener.capture_mode is CaptureMode.NONE or (e.listener.bind or "").startswith("unix://")
+        for e in egress
+    )
 
 
 def _build_core(
@@ -199,13 +205,13 @@ def _build_core(
         for service in visible:
             union.append(service)
         return _Core(
-            mesh=mesh,
             sidecar=None,
             namespace=namespace,
             gateway=True,
             egress=egress,
             services=tuple(union.by_host.values()),
             service_by_host=union.by_host,
+            binds_sockets=False,
         )
     listeners = sidecar.spec.egress if sidecar is not None else ()
     implicit = not listeners
@@ -229,14 +235,15 @@ def _build_core(
             union.append(service)
         for service in _inferred_services(mesh, scope, namespace):  # 5.7
             union.append(service)
+    listed = tuple(egress_list)
     return _Core(
-        mesh=mesh,
         sidecar=sidecar,
         namespace=namespace,
         gateway=False,
-        egress=tuple(egress_list),
+        egress=listed,
         services=tuple(union.by_host.values()),
         service_by_host=union.by_host,
+        binds_sockets=_binds_sockets(listed),
     )
 
 
@@ -278,17 +285,14 @@ class SidecarScope(Result):
     workload: Workload
     sidecar: Resource[Sidecar] | None = attrs.field(repr=_repr_name)
     origin: SelectionOrigin
+    #: The mesh this scope was computed in.
+    mesh: Mesh = attrs.field(repr=False)
     _core: _Core = attrs.field(repr=False, alias="core")
-
-    @property
-    def mesh(self) -> Mesh:
-        """The mesh this scope was computed in."""
-        return self._core.mesh
 
     @property
     def selection(self) -> SidecarSelection:
         """Which Sidecar was chosen and why (computed on demand)."""
-        return select_sidecar(self._core.mesh, self.workload)
+        return select_sidecar(self.mesh, self.workload)
 
     @property
     def namespace(self) -> str:
@@ -312,15 +316,15 @@ class SidecarScope(Result):
     def destination_rules(self, hostname: str) -> tuple[MergedDestinationRule, ...]:
         """The DestinationRule list the scope holds for a union service (§5.9, §4.4.4)."""
         core = self._core
-        cached = core.dr_cache.get(hostname)
+        cached = core.memo.dr_rules.get(hostname)
         if cached is None:
             service = core.service_by_host.get(hostname)
             cached = (
                 ()
                 if service is None
-                else destination_rules_for(core.mesh, core.namespace, hostname, service.namespace)
+                else destination_rules_for(self.mesh, core.namespace, hostname, service.namespace)
             )
-            core.dr_cache[hostname] = cached
+            core.memo.dr_rules[hostname] = cached
         return cached
 
     def destination_rule(
@@ -340,7 +344,7 @@ class SidecarScope(Result):
             return None  # 3.6: the gateway default scope sets none
         if self.sidecar is not None and self.sidecar.spec.outbound_traffic_policy is not None:
             return self.sidecar.spec.outbound_traffic_policy
-        mode = self._core.mesh.config.outbound_mode
+        mode = self.mesh.config.outbound_mode
         if mode is None:
             return None
         # T4: ALLOW_ANY_DYNAMIC_DNS passes through as ALLOW_ANY for listener purposes.
@@ -357,7 +361,7 @@ class SidecarScope(Result):
         if policy is None:
             return str(OutboundTrafficPolicyMode.REGISTRY_ONLY.value)
         sidecar_set = self.sidecar is not None and self.sidecar.spec.outbound_traffic_policy
-        mesh_mode = self._core.mesh.config.outbound_mode
+        mesh_mode = self.mesh.config.outbound_mode
         if not sidecar_set and mesh_mode is MeshOutboundMode.ALLOW_ANY_DYNAMIC_DNS:
             return str(mesh_mode.value)
         return str(policy.effective_mode.value)
@@ -381,7 +385,7 @@ class SidecarScope(Result):
             return InboundPool(
                 port=port, source="Sidecar inboundConnectionPool", pool=spec.inbound_connection_pool
             )
-        for service, service_port in _workload_service_ports(self._core.mesh, self.workload):
+        for service, service_port in _workload_service_ports(self.mesh, self.workload):
             if (service_port.target_port or service_port.number) != port:
                 continue
             # 8.22: only through the scope's union, and only selector-less DRs.
@@ -392,7 +396,7 @@ class SidecarScope(Result):
                 if pool is not None:
                     return InboundPool(port=port, source=f"DestinationRule {plain[-1]}", pool=pool)
             break
-        default = self._core.mesh.config.default_traffic_policy
+        default = self.mesh.config.default_traffic_policy
         if default is not None and default.get("connectionPool") is not None:
             return InboundPool(
                 port=port, source="MeshConfig defaultTrafficPolicy", pool=default["connectionPool"]
@@ -518,7 +522,28 @@ def compute_scope(mesh: Mesh, workload: Workload) -> SidecarScope:
     Scopes are cached per (Sidecar, config namespace), so workloads that share a Sidecar
     and namespace share the work.
     """
-    sidecar, origin = _select(mesh, workload)
+    position, origin = _select_position(mesh, workload)
     gateway = origin is SelectionOrigin.GATEWAY_DEFAULT
-    core = _core(mesh, sidecar, workload.namespace, gateway)
-    return SidecarScope(workload=workload, sidecar=sidecar, origin=origin, core=core)
+    core = _core(mesh, position, workload.namespace, gateway)
+    return SidecarScope(
+        workload=workload, sidecar=core.sidecar, origin=origin, mesh=mesh, core=core
+    )
+
+
+def scope_of_sidecar(mesh: Mesh, sidecar: Resource[Sidecar], namespace: str) -> SidecarScope:
+    """The scope ``sidecar`` of ``mesh`` gives a proxy in ``namespace`` (§3.8, §5.0).
+
+    For checks of a Sidecar itself (analysis): the workload stands for any its selector
+    picks, named after the Sidecar; the scope is the one :func:`compute_scope` caches.
+    """
+    selector = sidecar.spec.workload_selector
+    labels = {} if selector is None else selector.labels
+    workload = Workload(namespace=namespace, labels=labels, name=f"<{sidecar.name}>")
+    if selector is not None:
+        origin = SelectionOrigin.WORKLOAD_SELECTOR
+    elif sidecar == mesh.root_default_sidecar:
+        origin = SelectionOrigin.ROOT_DEFAULT
+    else:
+        origin = SelectionOrigin.NAMESPACE_DEFAULT
+    core = _core(mesh, mesh.sidecars.index(sidecar), namespace, False)  # noqa: FBT003
+    return SidecarScope(workload=workload, sidecar=sidecar, origin=origin, mesh=mesh, core=core)

@@ -12,6 +12,7 @@ from sidecar_model.mesh import Mesh, ProxyType, Workload
 from sidecar_model.model import (
     Sidecar,
 )
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resources import Resource
 
 if TYPE_CHECKING:
@@ -101,17 +102,38 @@ def _labels_match(selector: Mapping[str, str], labels: Mapping[str, str]) -> boo
 
 def _select(mesh: Mesh, workload: Workload) -> tuple[Resource[Sidecar] | None, SelectionOrigin]:
     """The fast path of :func:`select_sidecar`, without explanations."""
+    position, origin = _select_position(mesh, workload)
+    return (None if position is None else mesh.sidecars[position]), origin
+
+
+def _select_position(mesh: Mesh, workload: Workload) -> tuple[int | None, SelectionOrigin]:
+    """The chosen Sidecar's position in ``mesh.sidecars`` (None for none), and why (§3.4)."""
     if workload.proxy_type is not ProxyType.SIDECAR:
         return None, SelectionOrigin.GATEWAY_DEFAULT  # 3.6
-    for sidecar in mesh.sidecars_by_namespace.get(workload.namespace, ()):
-        if sidecar.spec.workload_selector is None:
-            return sidecar, _namespace_origin(mesh, workload.namespace)
-        if _selector_matches(sidecar, workload.labels):
-            return sidecar, SelectionOrigin.WORKLOAD_SELECTOR
-    root = mesh.root_default_sidecar
-    if root is not None:
-        return root, SelectionOrigin.ROOT_DEFAULT  # 3.4 step 2
+    sidecars = mesh.sidecars
+    positions = _sidecar_positions(mesh)
+    for position in positions.get(workload.namespace, ()):
+        selector = sidecars[position].spec.workload_selector
+        if selector is None:
+            return position, _namespace_origin(mesh, workload.namespace)
+        if _labels_match(selector.labels, workload.labels):
+            return position, SelectionOrigin.WORKLOAD_SELECTOR
+    for position in positions.get(mesh.config.root_namespace, ()):
+        if sidecars[position].spec.workload_selector is None:
+            return position, SelectionOrigin.ROOT_DEFAULT  # 3.3, 3.4 step 2
     return None, SelectionOrigin.IMPLICIT_DEFAULT  # 3.4 step 3
+
+
+def _sidecar_positions(mesh: Mesh) -> dict[str, tuple[int, ...]]:
+    """Each namespace's Sidecars as positions in ``mesh.sidecars``, in selection order (3.2)."""
+    cache = cache_of(mesh)
+    found = cache.sidecar_positions
+    if found is None:
+        grouped: dict[str, list[int]] = {}
+        for position, sidecar in enumerate(mesh.sidecars):
+            grouped.setdefault(sidecar.namespace or "default", []).append(position)
+        found = cache.sidecar_positions = {ns: tuple(p) for ns, p in grouped.items()}
+    return found
 
 
 def _namespace_origin(mesh: Mesh, namespace: str) -> SelectionOrigin:

@@ -5,7 +5,7 @@ Also the scope-wide union of imported and inferred services (§5.8).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -15,6 +15,7 @@ from sidecar_model.mesh._values import MESH_GATEWAY
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._imports import _HostClass, _needs_port_match, _needs_scan, _trimmed
 from sidecar_model.resolver._visibility import _visible_virtual_services
 
@@ -58,30 +59,30 @@ def _vs_candidates(
     star = classes.get("*")
     if star is not None and any(_needs_scan(e) for e in star.all):
         return _visible_vs_cached(mesh, namespace)
-    wanted: dict[int, VirtualServiceInfo] = {}
+    wanted: dict[VirtualServiceInfo, None] = {}
     by_namespace = _vs_by_namespace(mesh)
     for name in classes:
         if name != "*":
-            wanted.update((id(v), v) for v in by_namespace.get(name, ()))
+            wanted.update(dict.fromkeys(by_namespace.get(name, ())))
     if star is not None:
         by_host, by_suffix = _vs_host_indexes(mesh)
         for entry in star.all:
-            wanted.update((id(v), v) for v in _vs_matching(entry, by_host, by_suffix))
+            wanted.update(dict.fromkeys(_vs_matching(entry, by_host, by_suffix)))
     if not wanted:
         return ()
     public, private, exported = _vs_rank_sets(mesh, namespace)
     order = mesh.vs_order
     ranked = []
-    for key, vs in wanted.items():
-        bucket = 0 if key in private else 1 if key in exported else 2 if key in public else -1
+    for vs in wanted:
+        bucket = 0 if vs in private else 1 if vs in exported else 2 if vs in public else -1
         if bucket >= 0:
-            ranked.append((bucket, order[key], vs))
+            ranked.append((bucket, order[vs], vs))
     ranked.sort(key=lambda item: item[:2])
     return [vs for _, _, vs in ranked]
 
 
 def _visible_vs_cached(mesh: Mesh, namespace: str) -> tuple[VirtualServiceInfo, ...]:
-    cache: dict[str, tuple[VirtualServiceInfo, ...]] = mesh.__dict__.setdefault("_vs_visible", {})
+    cache = cache_of(mesh).visible_vs
     found = cache.get(namespace)
     if found is None:
         found = cache[namespace] = _visible_virtual_services(mesh, namespace)
@@ -90,19 +91,22 @@ def _visible_vs_cached(mesh: Mesh, namespace: str) -> tuple[VirtualServiceInfo, 
 
 def _vs_rank_sets(
     mesh: Mesh, namespace: str
-) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
-    """``id`` sets of the public, private(namespace) and exported(namespace) mesh VSs."""
-    cached = mesh.__dict__.get("_vs_rank_sets")
+) -> tuple[
+    frozenset[VirtualServiceInfo], frozenset[VirtualServiceInfo], frozenset[VirtualServiceInfo]
+]:
+    """The public, private(namespace) and exported(namespace) mesh VSs, as sets (4.3.3)."""
+    cache = cache_of(mesh)
+    cached = cache.vs_rank_sets
     if cached is None:
         public, private, exported = mesh.vs_for_gateway.get(MESH_GATEWAY, ((), {}, {}))
-        cached = mesh.__dict__["_vs_rank_sets"] = (
-            frozenset(map(id, public)),
-            {ns: frozenset(map(id, v)) for ns, v in private.items()},
-            {ns: frozenset(map(id, v)) for ns, v in exported.items()},
+        cached = cache.vs_rank_sets = (
+            frozenset(public),
+            {ns: frozenset(v) for ns, v in private.items()},
+            {ns: frozenset(v) for ns, v in exported.items()},
         )
-    public_ids, private_ids, exported_ids = cached
-    empty: frozenset[int] = frozenset()
-    return public_ids, private_ids.get(namespace, empty), exported_ids.get(namespace, empty)
+    public_set, private_sets, exported_sets = cached
+    empty: frozenset[VirtualServiceInfo] = frozenset()
+    return public_set, private_sets.get(namespace, empty), exported_sets.get(namespace, empty)
 
 
 def _vs_matching(
@@ -120,19 +124,20 @@ def _vs_matching(
 
 
 def _vs_by_namespace(mesh: Mesh) -> dict[str, list[VirtualServiceInfo]]:
-    cached = mesh.__dict__.get("_vs_by_namespace")
+    cache = cache_of(mesh)
+    cached = cache.vs_by_namespace
     if cached is None:
-        cached = {}
+        cached = cache.vs_by_namespace = {}
         for vs in mesh.virtual_services:
             cached.setdefault(vs.namespace, []).append(vs)
-        mesh.__dict__["_vs_by_namespace"] = cached
     return cached
 
 
 def _vs_host_indexes(
     mesh: Mesh,
 ) -> tuple[dict[str, list[VirtualServiceInfo]], dict[str, list[VirtualServiceInfo]]]:
-    cached = mesh.__dict__.get("_vs_host_indexes")
+    cache = cache_of(mesh)
+    cached = cache.vs_host_indexes
     if cached is None:
         by_host: dict[str, list[VirtualServiceInfo]] = {}
         by_suffix: dict[str, list[VirtualServiceInfo]] = {}
@@ -141,7 +146,7 @@ def _vs_host_indexes(
                 by_host.setdefault(host, []).append(vs)
                 for suffix in dot_suffixes(host):
                     by_suffix.setdefault(suffix, []).append(vs)
-        cached = mesh.__dict__["_vs_host_indexes"] = (by_host, by_suffix)
+        cached = cache.vs_host_indexes = (by_host, by_suffix)
     return cached
 
 
@@ -154,17 +159,15 @@ def _inferred_services(mesh: Mesh, scope: EgressScope, namespace: str) -> Iterat
     port_match = (
         listener_port.number if _needs_port_match(scope.listener) and listener_port else None
     )
-    cache: dict[tuple[int, str | None, int | None], tuple[MeshService, ...]] = (
-        mesh.__dict__.setdefault("_inferred_cache", {})
-    )
+    cache = cache_of(mesh).inferred
     for vs in scope.virtual_services:
-        key = (id(vs), namespace, port_match)
+        key = (vs, namespace, port_match)
         found = cache.get(key)
         if found is None:
             holders = _namespace_free(mesh, vs)
             if holders is not None and namespace not in holders:
                 # The same answer for every namespace holding none of its destinations.
-                shared = (id(vs), None, port_match)
+                shared = (vs, None, port_match)
                 found = cache.get(shared)
                 if found is None:
                     found = cache[shared] = tuple(_vs_destinations(mesh, vs, namespace, port_match))
@@ -182,22 +185,20 @@ def _namespace_free(mesh: Mesh, vs: VirtualServiceInfo) -> frozenset[str] | None
     without exporting it to every namespace (step 2's visibility). Otherwise a proxy in a
     namespace outside the returned set finds the same destination services as any other.
     """
-    cache: dict[int, frozenset[str] | None] = mesh.__dict__.setdefault("_namespace_free", {})
-    key = id(vs)
-    if key in cache:
-        return cache[key]
+    cache = cache_of(mesh).namespace_free
+    if vs in cache:
+        return cache[vs]
     result: frozenset[str] | None = None
     if not any(sources for sources, _ in vs.http_destinations):
-        public = mesh.public_ids
         namespaces: set[str] = set()
         for host, _port in vs.destinations_for(vs.namespace):
             holders = mesh.services_by_hostname.get(host, ())
-            if any(id(s) not in public for s in holders):
+            if any(mesh.index_rank(s, s.namespace) != 1 for s in holders):  # not public
                 break
             namespaces.update(s.namespace for s in holders)
         else:
             result = frozenset(namespaces)
-    cache[key] = result
+    cache[vs] = result
     return result
 
 
@@ -222,10 +223,8 @@ def _destination_ports(
     cached per VirtualService otherwise.
     """
     restricted = any(sources for sources, _ in vs.http_destinations)
-    key = (id(vs), namespace if restricted else None, port_match)
-    cache: dict[Any, tuple[tuple[str, tuple[int, ...] | None], ...]] = mesh.__dict__.setdefault(
-        "_destination_ports", {}
-    )
+    key = (vs, namespace if restricted else None, port_match)
+    cache = cache_of(mesh).destination_ports
     found = cache.get(key)
     if found is None:
         wanted: dict[str, set[int]] = {}
@@ -245,7 +244,7 @@ def _destination_ports(
 
 def _destination_service(mesh: Mesh, host: str, namespace: str) -> MeshService | None:
     """The service a VS destination host resolves to for proxies in ``namespace`` (5.7 step 2)."""
-    cache: dict[tuple[str, str], MeshService | None] = mesh.__dict__.setdefault("_dest_cache", {})
+    cache = cache_of(mesh).destinations
     key = (host, namespace)
     if key in cache:
         return cache[key]
@@ -271,7 +270,7 @@ def _find_destination_service(mesh: Mesh, host: str, namespace: str) -> MeshServ
 
 def _holders(mesh: Mesh, host: str) -> tuple[MeshService, ...]:
     """One service per namespace declaring ``host`` (4.2.5), in creation order."""
-    cache: dict[str, tuple[MeshService, ...]] = mesh.__dict__.setdefault("_holders", {})
+    cache = cache_of(mesh).holders
     found = cache.get(host)
     if found is None:
         index = mesh.service_by_host_and_namespace

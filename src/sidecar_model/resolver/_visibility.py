@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from sidecar_model.resources import Resource, VirtualServiceSpec
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._selection import _labels_match
 
 # =========================================================================== visibility (§4)
@@ -46,13 +47,10 @@ def _visible_virtual_services(
     mesh: Mesh, namespace: str, gateway: str = MESH_GATEWAY
 ) -> tuple[VirtualServiceInfo, ...]:
     public, private, exported = mesh.vs_for_gateway.get(gateway, ((), {}, {}))
-    seen: set[int] = set()
-    result = []
-    for vs in (*private.get(namespace, ()), *exported.get(namespace, ()), *public):
-        if id(vs) not in seen:
-            seen.add(id(vs))
-            result.append(vs)
-    return tuple(result)
+    # A VS exported to its own namespace by name and to others is listed once (4.3.3).
+    return tuple(
+        dict.fromkeys((*private.get(namespace, ()), *exported.get(namespace, ()), *public))
+    )
 
 
 # --------------------------------------------------------------------------- DestinationRules
@@ -156,9 +154,9 @@ class _DrPools:
 
 
 def _dr_pools(mesh: Mesh) -> _DrPools:
-    cached = mesh.__dict__.get("_dr_pools")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    cache = cache_of(mesh)
+    if cache.dr_pools is not None:
+        return cache.dr_pools
     enhanced = mesh.config.enhanced_destination_rule_merge
     default_private = "." in mesh.config.default_destination_rule_export_to
     root = mesh.config.root_namespace
@@ -182,7 +180,7 @@ def _dr_pools(mesh: Mesh) -> _DrPools:
         {ns: p.frozen() for ns, p in exported.items()},
         root_private.frozen(),
     )
-    mesh.__dict__["_dr_pools"] = pools
+    cache.dr_pools = pools
     return pools
 
 
