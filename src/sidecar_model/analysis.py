@@ -23,10 +23,11 @@ import attrs
 
 from sidecar_model import resolver
 from sidecar_model._results import Result, resource_name
-from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
+from sidecar_model.hosts import is_wildcard, matches, parse_egress_host
 from sidecar_model.mesh._values import MESH_GATEWAY
 from sidecar_model.model import Protocol, Sidecar
 from sidecar_model.resolver import SelectionOrigin, SidecarScope
+from sidecar_model.resolver._imports import Verdict, _classify, _HostClass, _import_decision
 from sidecar_model.resolver._scope import scope_of_sidecar
 from sidecar_model.resolver._selection import _select
 from sidecar_model.validation import Diagnostic, Severity
@@ -317,12 +318,12 @@ class _Analysis:
 
     def _overlaps(self, matched: Iterable[tuple[_Pod, list[Resource[Sidecar]]]]) -> None:
         """IST0167 for ambient pods (A4), IST0110 for the others (A3)."""
-        ambient_reported: set[int] = set()
+        ambient_reported: list[Resource[Sidecar]] = []
         for pod, sidecars in matched:
             if pod.ambient:
                 for sidecar in sidecars:
-                    if id(sidecar) not in ambient_reported:  # once per Sidecar
-                        ambient_reported.add(id(sidecar))
+                    if sidecar not in ambient_reported:  # once per Sidecar
+                        ambient_reported.append(sidecar)
                         self.report(
                             "IST0167",
                             sidecar,
@@ -476,8 +477,9 @@ class _Analysis:
             key = namespace if entry.namespace == "." else entry.namespace
             dns = entry.dns_name
             path = f"spec.egress[{egress.index}].hosts[{position}]"
+            alone, _ = _classify([text], namespace)  # the import decision of this entry only
             pool = egress.services if key == "*" else by_namespace.get(key, ())
-            if any(_entry_includes(dns, s.hostname) for s in pool):
+            if any(_includes(alone, s) for s in pool):
                 continue
             if any(
                 (key in {"*", vs.namespace}) and any(matches(h, dns) for h in vs.hosts)
@@ -502,10 +504,12 @@ class _Analysis:
                 sidecar,
                 path,
                 f"{where}{text!r} imports nothing in {namespace}: "
-                f"{self._why_nothing(key, dns, egress)}",
+                f"{self._why_nothing(key, dns, alone, egress)}",
             )
 
-    def _why_nothing(self, key: str, dns: str, egress: EgressScope) -> str:
+    def _why_nothing(
+        self, key: str, dns: str, alone: dict[str, _HostClass], egress: EgressScope
+    ) -> str:
         mesh = self.mesh
         if is_wildcard(dns):
             pool: Iterable[MeshService] = (
@@ -513,9 +517,7 @@ class _Analysis:
             )
         else:
             pool = mesh.services_by_hostname.get(dns, ())
-        declared = [
-            s for s in pool if key in {"*", s.namespace} and _entry_includes(dns, s.hostname)
-        ]
+        declared = [s for s in pool if _includes(alone, s)]
         if not declared:
             where = "any namespace" if key == "*" else f"namespace {key}"
             return f"no service or VirtualService in {where} matches {dns} (5.4)"
@@ -548,7 +550,7 @@ class _Analysis:
         index = self._vs_index()
         if not index:
             return
-        selected = {id(vs) for vs in egress.virtual_services}
+        selected = set(egress.virtual_services)
         routed = {host for vs in egress.virtual_services for host in vs.hosts}
         # Host -> the visible VirtualServices routing it, none of them imported.
         missed: dict[str, list[VirtualServiceInfo]] = {}
@@ -559,7 +561,7 @@ class _Analysis:
                 continue  # an imported VirtualService routes it already (5.10)
             for key in keys:
                 for vs in index.get(key, ()):
-                    if id(vs) in selected or (
+                    if vs in selected or (
                         "*" not in vs.export_to and namespace not in vs.export_to
                     ):
                         continue  # selected, or not visible to the Sidecar's namespace (4.3)
@@ -631,11 +633,9 @@ def _carried(listeners: tuple[OutboundListener, ...], number: int) -> set[str]:
     return {host for listener in listeners if listener.port == number for host in listener.hosts}
 
 
-def _entry_includes(dns: str, hostname: str) -> bool:
-    """Whether an egress entry's DNS part includes a service hostname (5.4, W1)."""
-    if dns in {"*", hostname}:
-        return True
-    return is_wildcard(dns) and subset_of(hostname, dns)
+def _includes(alone: dict[str, _HostClass], service: MeshService) -> bool:
+    """Whether one egress entry, classified alone, imports ``service`` by name (5.4, W1)."""
+    return _import_decision(alone, service, None)[0] is Verdict.IMPORTED
 
 
 def _imports_everything(text: str) -> bool:

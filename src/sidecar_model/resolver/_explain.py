@@ -12,7 +12,7 @@ from sidecar_model.mesh._values import ALIAS_RESOLUTION
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-from sidecar_model.resolver._imports import _classify, _needs_port_match
+from sidecar_model.resolver._imports import Verdict, _classify, _import_decision, _port_filter
 from sidecar_model.resolver._listener_values import OutboundListener
 from sidecar_model.resolver._outbound import outbound_listeners, outbound_routes
 from sidecar_model.resolver._scope import EgressScope, SidecarScope, _service_dict
@@ -134,36 +134,23 @@ def _explain_listener(
     hostname: str,
 ) -> Iterator[str]:
     classes, _ = _classify(egress.listener.hosts, scope.namespace)
-    star = classes.get("*")
+    port = _port_filter(egress.listener)
     label = f"egress[{egress.index}]"
     imported = [s for s in egress.services if s.hostname == hostname]
     for service in declared:
-        own = classes.get(service.namespace)
-        if (own is not None and own.excludes(hostname)) or (
-            star is not None and star.excludes(hostname)
-        ):
+        verdict, key = _import_decision(classes, service, port)
+        if verdict is Verdict.EXCLUDED:
             yield f"{label}: excluded by a '~' entry (5.4 step 1)"
-        elif (own is not None and own.includes(hostname)) or (
-            star is not None and star.includes(hostname)
-        ):
-            key = service.namespace if own is not None and own.includes(hostname) else "*"
-            if any(s.namespace == service.namespace for s in imported):
-                yield f"{label}: imported from {service.namespace} by key {key!r} (5.4)"
-            elif (
-                _needs_port_match(egress.listener)
-                and egress.listener.port is not None
-                and (service.port(egress.listener.port.number or 0) is None)
-            ):
-                yield (
-                    f"{label}: matched by key {key!r} but has no port "
-                    f"{egress.listener.port.number} (5.4 step 4)"
-                )
-            elif not scope.mesh.in_visibility_index(service, scope.namespace):
-                yield f"{label}: matched by key {key!r} but not visible (4.2)"
-            else:
-                yield f"{label}: the copy in {service.namespace} lost to another namespace (5.5)"
-        else:
+        elif verdict is Verdict.UNMATCHED or key is None:
             yield f"{label}: no host entry matches it in {service.namespace} or '*' (5.4)"
+        elif verdict is Verdict.NO_PORT:
+            yield f"{label}: matched by key {key.key!r} but has no port {port} (5.4 step 4)"
+        elif any(s.namespace == service.namespace for s in imported):
+            yield f"{label}: imported from {service.namespace} by key {key.key!r} (5.4)"
+        elif not scope.mesh.in_visibility_index(service, scope.namespace):
+            yield f"{label}: matched by key {key.key!r} but not visible (4.2)"
+        else:
+            yield f"{label}: the copy in {service.namespace} lost to another namespace (5.5)"
     for vs in egress.virtual_services:
         if any(host == hostname for host, _ in vs.destinations_for(scope.namespace)):
             yield f"{label}: VirtualService {vs.namespace}/{vs.name} routes to it (5.7)"

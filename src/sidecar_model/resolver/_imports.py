@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING
 
 import attrs
@@ -23,6 +24,8 @@ from sidecar_model.resolver._visibility import services_visible_to
 class _HostClass:
     """The classification of one namespace key of an egress listener (§5.2 step 5)."""
 
+    #: The namespace key: a namespace, or ``*``.
+    key: str
     exact: frozenset[str]
     all: tuple[str, ...]
     excluded: tuple[str, ...]
@@ -30,15 +33,18 @@ class _HostClass:
     everything: bool
 
     def includes(self, host: str) -> bool:
+        """5.4 steps 2-3: some inclusion of this key covers ``host`` (§5.1.2, both wildcards)."""
         if self.everything or host in self.exact:
             return True
         wild = is_wildcard(host)
         return any((wild or is_wildcard(e)) and subset_of(host, e) for e in self.all)
 
     def excludes(self, host: str) -> bool:
+        """5.4 step 1: some ``~`` entry of this key covers ``host``."""
         return bool(self.excluded) and any(subset_of(host, x) for x in self.excluded)
 
     def vs_matches(self, host: str) -> bool:
+        """5.6: some inclusion of this key matches a VirtualService host (§5.1.3)."""
         if host in self.exact:
             return True
         wild = is_wildcard(host)
@@ -66,17 +72,58 @@ def _classify(hosts: Iterable[str], namespace: str) -> tuple[dict[str, _HostClas
         if key == "*":
             all_exact = False  # 5.2 step 6
     classes = {
-        k: _HostClass(frozenset(e), tuple(a), tuple(x), "*" in a) for k, (e, a, x) in raw.items()
+        k: _HostClass(k, frozenset(e), tuple(a), tuple(x), "*" in a) for k, (e, a, x) in raw.items()
     }
     return classes, all_exact
 
 
-def _needs_port_match(listener: IstioEgressListener) -> bool:
-    # 5.4 step 4; 5.15: HTTP_PROXY and UDS (port 0) listeners keep every port.
+def _port_filter(listener: IstioEgressListener) -> int | None:
+    """The port number 5.4 step 4 keeps services to, None when it keeps every port.
+
+    5.15: HTTP_PROXY and UDS (port 0) listeners keep every port, as does the catch-all.
+    """
     port = listener.port
-    return (
-        port is not None and bool(port.number) and port.parsed_protocol is not Protocol.HTTP_PROXY
-    )
+    if port is None or not port.number or port.parsed_protocol is Protocol.HTTP_PROXY:
+        return None
+    return port.number
+
+
+class Verdict(enum.Enum):
+    """What §5.4 decides for one visible service of an egress listener."""
+
+    IMPORTED = "imported"
+    #: Step 1: a ``~`` entry of the service's namespace key or of ``*`` excludes its hostname.
+    EXCLUDED = "excluded"
+    #: Steps 2-3: neither the service's namespace key nor ``*`` includes its hostname.
+    UNMATCHED = "unmatched"
+    #: Step 4: matched, but the service has no port with the listener's number.
+    NO_PORT = "no port"
+
+
+def _import_decision(
+    classes: dict[str, _HostClass], service: MeshService, port: int | None
+) -> tuple[Verdict, _HostClass | None]:
+    """§5.4 steps 1 to 4 for one visible service: the verdict, and the key that matched.
+
+    ``classes`` are the listener's keys (:func:`_classify`), ``port`` its
+    :func:`_port_filter`. The key is the service namespace's when it includes the hostname
+    (step 2), else ``*`` (step 3); step 5 keeps the aliases that key includes. Exclusions
+    come first whatever the order of the entries.
+    """
+    host = service.hostname
+    own = classes.get(service.namespace)
+    star = classes.get("*")
+    if (own is not None and own.excludes(host)) or (star is not None and star.excludes(host)):
+        return Verdict.EXCLUDED, None
+    if own is not None and own.includes(host):
+        key = own
+    elif star is not None and star.includes(host):
+        key = star
+    else:
+        return Verdict.UNMATCHED, None
+    if port is not None and service.port(port) is None:
+        return Verdict.NO_PORT, key
+    return Verdict.IMPORTED, key
 
 
 # --------------------------------------------------------------------------- 5.3 / 5.4 / 5.5
@@ -94,7 +141,7 @@ def _import_services(
         candidates = _exact_candidates(mesh, classes, namespace)
     else:
         candidates = _indexed_candidates(mesh, classes, namespace)
-    port = listener.port.number if _needs_port_match(listener) and listener.port else None
+    port = _port_filter(listener)
     star = classes.get("*")
     if (
         port is None
@@ -106,7 +153,7 @@ def _import_services(
         chosen = list(candidates)
         if mesh.has_aliases:
             chosen = [
-                _alias_trimmed(mesh, s, classes.get(s.namespace), star) if s.aliases else s
+                _alias_trimmed(mesh, s, _import_decision(classes, s, None)[1]) if s.aliases else s
                 for s in chosen
             ]
         return _one_namespace_per_host(mesh, chosen, namespace)
@@ -114,37 +161,25 @@ def _import_services(
     numbers = (port,) if port is not None else ()
     trims = cache_of(mesh).trims
     for service in candidates:
-        host = service.hostname
-        own = classes.get(service.namespace)
-        # 5.4 step 1: exclusions first, whatever the order of the entries.
-        if (own is not None and own.excludes(host)) or (star is not None and star.excludes(host)):
-            continue
-        # 5.4 steps 2-3: the service's namespace key, else the '*' key.
-        if not (
-            (own is not None and own.includes(host)) or (star is not None and star.includes(host))
-        ):
+        verdict, key = _import_decision(classes, service, port)
+        if verdict is not Verdict.IMPORTED:
             continue
         if port is not None:
             trim_key = (service, numbers)
             trimmed = trims[trim_key] if trim_key in trims else _trimmed(mesh, service, numbers)
-            if trimmed is None:
-                continue  # 5.4 step 4: no service port with the listener's number
+            assert trimmed is not None  # noqa: S101 - the decision found the port
             service = trimmed  # noqa: PLW2901
         if service.aliases:
-            service = _alias_trimmed(mesh, service, own, star)  # noqa: PLW2901
+            service = _alias_trimmed(mesh, service, key)  # noqa: PLW2901
         imported.append(service)
     return _one_namespace_per_host(mesh, imported, namespace)
 
 
-def _alias_trimmed(
-    mesh: Mesh, service: MeshService, own: _HostClass | None, star: _HostClass | None
-) -> MeshService:
-    """5.4 step 5: keep the aliases included by the key that imported ``service``.
+def _alias_trimmed(mesh: Mesh, service: MeshService, key: _HostClass | None) -> MeshService:
+    """5.4 step 5: keep the aliases included by ``key``, the key that imported ``service``.
 
-    That key is the service namespace's when it includes the hostname (step 2), else
-    ``*`` (step 3); exclusions do not apply to aliases (istiod's ``matchingAliasService``).
+    Exclusions do not apply to aliases (istiod's ``matchingAliasService``).
     """
-    key = own if own is not None and own.includes(service.hostname) else star
     if key is None:
         return service
     kept = tuple(a for a in service.aliases if key.includes(a.hostname))

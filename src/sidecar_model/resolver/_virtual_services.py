@@ -16,7 +16,7 @@ from sidecar_model.mesh._values import MESH_GATEWAY
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 from sidecar_model.resolver._cache import cache_of
-from sidecar_model.resolver._imports import _HostClass, _needs_port_match, _needs_scan, _trimmed
+from sidecar_model.resolver._imports import _HostClass, _needs_scan, _port_filter, _trimmed
 from sidecar_model.resolver._visibility import _visible_virtual_services
 
 if TYPE_CHECKING:
@@ -155,10 +155,7 @@ def _vs_host_indexes(
 
 def _inferred_services(mesh: Mesh, scope: EgressScope, namespace: str) -> Iterator[MeshService]:
     """Services a listener's VirtualServices route to (§5.7); exclusions do not apply (8.9)."""
-    listener_port = scope.listener.port
-    port_match = (
-        listener_port.number if _needs_port_match(scope.listener) and listener_port else None
-    )
+    port_match = _port_filter(scope.listener)
     cache = cache_of(mesh).inferred
     for vs in scope.virtual_services:
         key = (vs, namespace, port_match)
