@@ -160,8 +160,12 @@ class Mesh:
             found = self._listings[service] = (export, _index_targets(export, service.namespace))
         return found
 
+    @cached_property
+    def _default_export(self) -> frozenset[str]:
+        return frozenset(self.config.default_service_export_to or ("*",))
+
     def _effective_export(self, service: MeshService) -> frozenset[str]:
-        export = service.export_to or frozenset(self.config.default_service_export_to or ("*",))
+        export = service.export_to or self._default_export
         capped = self.config.service_entry_visibility
         if (
             capped is not None
@@ -188,14 +192,13 @@ class Mesh:
         return tuple(public), {ns: tuple(items) for ns, items in buckets.items()}
 
     @cached_property
-    def public_services(self) -> frozenset[MeshService]:
-        """The services of the visibility index's public list (§4.2.4)."""
-        return frozenset(self.export_buckets[0])
+    def listing(self) -> dict[MeshService, tuple[frozenset[str] | None, int]]:
+        """Per service: where the visibility index lists it, and its position (§4.2.4).
 
-    @cached_property
-    def bucket_services(self) -> dict[str, frozenset[MeshService]]:
-        """The services of each namespace's bucket in the visibility index (§4.2.4)."""
-        return {ns: frozenset(items) for ns, items in self.export_buckets[1].items()}
+        The namespaces whose bucket lists it (None: the public list, listed for all), and
+        its position in :attr:`services`, which orders both lists.
+        """
+        return {s: (self._listing(s)[1], i) for i, s in enumerate(self.services)}
 
     @cached_property
     def sidecars_by_namespace(self) -> dict[str, tuple[Resource[Sidecar], ...]]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from sidecar_model.mesh import MeshService, Registry, is_ip
-from sidecar_model.mesh._values import ALIAS_RESOLUTION, WILDCARD_ADDRESS
+from sidecar_model.mesh._values import ALIAS_RESOLUTION
 from sidecar_model.model import (
     CaptureMode,
     Protocol,
@@ -19,17 +18,20 @@ from sidecar_model.resolver._port_plan import (
     _MONGO_MYSQL,
     DEFAULT_PROXY_INBOUND_LISTEN_PORT,
     DEFAULT_PROXY_LISTEN_PORT,
-    PRIVILEGED_PORTS,
     RESERVED_PORTS,
     _alone,
+    _entry_address,
     _on_wildcard,
     _port_plan,
     _port_plans,
+    _privileged_conflict,
+    _recorded_protocol,
     _route_names,
     _unshared_addresses,
 )
 
 if TYPE_CHECKING:
+    from sidecar_model.mesh import MeshService
     from sidecar_model.resolver._scope import EgressScope, SidecarScope
 
 
@@ -137,28 +139,10 @@ class _Builder:
             return entry
         return found
 
-    def _address(
-        self,
-        bind: str | None,
-        binds: bool,  # noqa: FBT001 - private, called in a hot loop
-        protocol: Protocol,
-        service: MeshService,
-    ) -> str:
-        if bind:
-            return bind  # L2
-        if binds:
-            return self.loopback
-        if _CATEGORY[protocol._name_] == "http":
-            return self.wildcard  # L4: one listener for every HTTP service on the port
-        address = service.address
-        if "/" in address or address == WILDCARD_ADDRESS:
-            return self.wildcard  # a CIDR (plus a CIDR match), or no address
-        return address
-
     def _can_bind(self, bind: str | None, binds: bool, protocol: Protocol, port: int) -> bool:  # noqa: FBT001
         """L3 (istiod's ``CanBindToPort``), before any address is chosen for a service."""
-        if binds and port in PRIVILEGED_PORTS and self.unprivileged:
-            return False  # a privileged port on an unprivileged proxy
+        if _privileged_conflict(binds and self.unprivileged, port):
+            return False
         return not (port in self.reserved and _on_wildcard(bind, binds, protocol, self.wildcard))
 
     def _ported(self, egress: EgressScope, binds: bool) -> None:  # noqa: FBT001
@@ -175,26 +159,25 @@ class _Builder:
             return
         if not self._can_bind(bind, binds, protocol, number):
             return  # L3: the whole listener is skipped
+        loopback = self.loopback if binds else None
+        http = _CATEGORY[protocol._name_] == "http"
         for service in egress.services:
             if service.resolution == ALIAS_RESOLUTION:
                 continue  # L4: alias services produce nothing
-            address = self._address(bind, binds, protocol, service)
+            address = _entry_address(bind, loopback, http, service.address, self.wildcard)
             self._add(address, number, protocol, binds, egress.index, service)
 
-    def _catch_all(self, egress: EgressScope, binds: bool) -> None:  # noqa: C901, FBT001, PLR0912, PLR0915 - the hot loop
+    def _catch_all(self, egress: EgressScope, binds: bool) -> None:  # noqa: C901, FBT001, PLR0912 - the hot loop
         entries = self.entries
         for key in list(entries):
             existing = self._entry(key)
             if existing is not None:
                 existing.locked = True  # L5, MSP2
         bind = egress.listener.bind
-        if bind:
-            self._catch_all_each(egress, bind, binds)
-            return
-        # Without a bind, what each service port asks for depends on the service and on
-        # whether the listener binds sockets (L2..L5): it is planned once per service and
-        # mesh and shared by every scope that imports the service; only the merging (L5,
-        # L6), the proxy's own address and its privileges are per scope.
+        # What each service port asks for depends on the service and on the kind of
+        # listener (L2..L5): it is planned once per service and mesh and shared by every
+        # scope that imports the service; only the merging (L5, L6), the proxy's own
+        # address and its privileges are per scope.
         index = egress.index
         routes: dict[int, list[str]] = self.catch_all_routes.setdefault(index, {})
         mesh = self.scope.mesh
@@ -202,12 +185,10 @@ class _Builder:
         filter_chains = self.headless_filter_chain
         wildcard = self.wildcard
         loopback = self.loopback if binds else None
-        plans = _port_plans(mesh, (reserved, loopback, wildcard, filter_chains))
+        plans = _port_plans(mesh, (reserved, loopback, wildcard, filter_chains, bind))
         unshared = _unshared_addresses(mesh)
         privileged = binds and self.unprivileged
         own_ip = self.own_ip
-        category_of = _CATEGORY
-        http_proxy = Protocol.HTTP_PROXY
         for service in egress.services:
             plan = plans.get(service)
             if plan is None:
@@ -218,6 +199,7 @@ class _Builder:
                     wildcard=wildcard,
                     loopback=loopback,
                     filter_chains=filter_chains,
+                    bind=bind,
                 )
             for key, number, protocol, recorded, category, host, names, prebuilt, at in plan:
                 if names:
@@ -228,7 +210,7 @@ class _Builder:
                         served.extend(names)
                 if key is None or (at is not None and at == own_ip):
                     continue  # L3: a reserved proxy port; L5: the proxy's own address
-                if privileged and number in PRIVILEGED_PORTS:
+                if privileged and _privileged_conflict(privileged, number):
                     continue  # L3
                 entry = entries.get(key)
                 if entry is None:
@@ -246,111 +228,6 @@ class _Builder:
                 if isinstance(entry, OutboundListener):
                     entry = self._entry(key)
                     assert entry is not None  # noqa: S101 - just thawed
-                if (
-                    not entry.locked
-                    and category == "http"
-                    and protocol is not http_proxy
-                    and category_of[entry.protocol._name_] != "tcp"
-                ):
-                    entry.http.append(host)  # L6: HTTP onto HTTP or sniffing: RDS carries it
-                else:
-                    self._merge(entry, key, protocol, binds, index, host)
-
-    def _catch_all_each(self, egress: EgressScope, bind: str | None, binds: bool) -> None:  # noqa: FBT001
-        routes: dict[int, list[str]] = self.catch_all_routes.setdefault(egress.index, {})
-        for service in egress.services:
-            self._catch_all_one(service, bind, binds, egress.index, routes)
-
-    def _catch_all_one(  # noqa: C901, PLR0912, PLR0915 - L5 with L2..L4 inlined
-        self,
-        service: MeshService,
-        bind: str | None,
-        binds: bool,  # noqa: FBT001
-        index: int,
-        routes: dict[int, list[str]],
-    ) -> None:
-        """L5 for one service of the catch-all listener, with L2..L4 and the special case."""
-        entries = self.entries
-        reserved = self.reserved
-        privileged = binds and self.unprivileged
-        category_of = _CATEGORY
-        udp = Protocol.UDP
-        wildcard = self.wildcard
-        resolution = service.resolution
-        if resolution == ALIAS_RESOLUTION:
-            return  # L4: alias services produce nothing
-        own_address = service.address
-        host = service.hostname
-        aliases = service.aliases
-        per_endpoint = (
-            not bind
-            and not binds
-            and resolution == "NONE"
-            and own_address == WILDCARD_ADDRESS
-            and (
-                service.registry is Registry.KUBERNETES
-                or bool(service.endpoints)
-                or bool(service.selector)
-            )
-        )
-        for port in service.ports:
-            protocol = port.protocol
-            if protocol is udp:
-                continue  # L4: UDP produces nothing
-            category = category_of[protocol._name_]
-            number = port.number
-            if category != "tcp":
-                # R4: a default virtual host, whose domains include the aliases (5.4 step 5)
-                served = routes.setdefault(number, [])
-                served.append(host)
-                if aliases:
-                    served.extend(a.hostname for a in aliases)
-            if per_endpoint and category != "http":
-                # L5 special case (b): one entry per endpoint IP, skipping non-IP
-                # addresses and the proxy's own; with the filter-chain flag, pure TCP
-                # ports share one wildcard entry with a CIDR match per endpoint.
-                shared = self.headless_filter_chain and category == "tcp"
-                for endpoint in service.endpoints:
-                    if endpoint != self.own_ip and is_ip(endpoint):
-                        address = wildcard if shared else endpoint
-                        self._add(address, number, protocol, binds, index, service)
-                continue
-            # L2, L4 (as _address, inlined)
-            if bind:
-                address = bind
-            elif binds:
-                address = self.loopback
-            elif category == "http" or "/" in own_address or own_address == WILDCARD_ADDRESS:
-                address = wildcard
-            else:
-                address = own_address
-            # L3 (as _can_bind, inlined)
-            if privileged and number in PRIVILEGED_PORTS:
-                continue
-            if number in reserved and _on_wildcard(bind, binds, protocol, wildcard):
-                continue
-            key = (address, number)
-            entry = self._entry(key)
-            if (
-                entry is not None
-                and not entry.locked
-                and category == "http"
-                and protocol is not Protocol.HTTP_PROXY
-                and category_of[entry.protocol._name_] != "tcp"
-            ):
-                entry.http.append(host)  # L6: HTTP onto HTTP or sniffing: RDS carries it
-                continue
-            if entry is None:
-                recorded = (
-                    Protocol.UNSUPPORTED
-                    if category == "http"
-                    and address == wildcard
-                    and protocol is not Protocol.HTTP_PROXY
-                    else protocol
-                )
-                entry = entries[key] = _Entry(address, number, recorded, binds, index)
-                (entry.http if category == "http" else entry.tcp).append(host)
-            else:
                 self._merge(entry, key, protocol, binds, index, host)
 
     def _add(  # noqa: PLR0913, PLR0917 - the parts of one L4 entry key, in a hot loop
@@ -366,13 +243,8 @@ class _Builder:
         host = service.hostname
         entry = self._entry(key)
         if entry is None:
-            # L4: a wildcard HTTP entry sniffs; an HTTP_PROXY one stays HTTP_PROXY.
             http = _CATEGORY[protocol._name_] == "http"
-            recorded = (
-                Protocol.UNSUPPORTED
-                if http and address == self.wildcard and protocol is not Protocol.HTTP_PROXY
-                else protocol
-            )
+            recorded = _recorded_protocol(protocol, http, address, self.wildcard)
             entry = self.entries[key] = _Entry(address, port, recorded, binds, egress_index)
             (entry.http if http else entry.tcp).append(host)
             return

@@ -113,7 +113,9 @@ def _import_decision(
     host = service.hostname
     own = classes.get(service.namespace)
     star = classes.get("*")
-    if (own is not None and own.excludes(host)) or (star is not None and star.excludes(host)):
+    if (own is not None and own.excluded and own.excludes(host)) or (
+        star is not None and star.excluded and star.excludes(host)
+    ):
         return Verdict.EXCLUDED, None
     if own is not None and own.includes(host):
         key = own
@@ -234,14 +236,14 @@ def _indexed_candidates(
                     found[service] = None
     # 4.2.4: keep what the visibility index lists for the namespace, in its order (the
     # namespace's bucket first, then the public list, each in creation order).
-    public = mesh.public_services
-    bucket = mesh.bucket_services.get(namespace, frozenset())
-    order = mesh.service_order
-    ranked = [
-        (0 if service in bucket else 1, order[service], service)
-        for service in found
-        if service in bucket or service in public
-    ]
+    listing = mesh.listing
+    ranked = []
+    for service in found:
+        targets, position = listing[service]
+        if targets is None:
+            ranked.append((1, position, service))
+        elif namespace in targets:
+            ranked.append((0, position, service))
     ranked.sort(key=lambda item: item[:2])
     return [service for _, _, service in ranked]
 

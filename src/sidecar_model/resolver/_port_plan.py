@@ -56,11 +56,12 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
     wildcard: str,
     loopback: str | None,
     filter_chains: bool,
+    bind: str | None,
 ) -> _Plan:
-    """What each port of ``service`` asks of a catch-all listener without ``bind`` (L2..L5).
+    """What each port of ``service`` asks of a catch-all listener (L2..L5).
 
     ``wildcard`` is the proxy's wildcard address; ``loopback`` its loopback address when
-    the listener binds real sockets, so that every entry sits there (L2), else None.
+    the listener binds real sockets (L1), else None; ``bind`` the listener's bind.
     One row per entry asked for: its key (None on a reserved proxy port, L3, or for a row
     that only adds route names), port number, protocol, the protocol an entry it creates
     records (L4), its L6 category, the hostname, the names it adds to route "P" (R4, with
@@ -68,20 +69,11 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
     stands for (L5: skipped for the proxy that has it), else None. UDP ports and alias
     services ask for nothing (L4).
     """
-    resolution = service.resolution
-    if resolution == ALIAS_RESOLUTION:
-        return ()
+    if service.resolution == ALIAS_RESOLUTION:
+        return ()  # L4: alias services produce nothing
     own_address = service.address
-    per_endpoint = (
-        loopback is None
-        and resolution == "NONE"
-        and own_address == WILDCARD_ADDRESS
-        and (
-            service.registry is Registry.KUBERNETES
-            or bool(service.endpoints)
-            or bool(service.selector)
-        )
-    )
+    binds = loopback is not None
+    per_endpoint = _per_endpoint(service, bind, binds)
     endpoints = [e for e in service.endpoints if is_ip(e)] if per_endpoint else []
     host = service.hostname
     names = (host, *(a.hostname for a in service.aliases))
@@ -89,10 +81,11 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
     for port in service.ports:
         protocol = port.protocol
         if protocol is Protocol.UDP:
-            continue
+            continue  # L4: UDP produces nothing
         category = _CATEGORY[protocol._name_]
         number = port.number
         http = category == "http"
+        # R4: a default virtual host, whose domains include the aliases (5.4 step 5)
         routed = names if category != "tcp" else ()
         if per_endpoint and not http:
             # L5 special case (b): one entry per endpoint IP (the flag folds pure TCP ports
@@ -115,24 +108,16 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
                 for endpoint in endpoints
             )
             continue
-        if loopback is not None:
-            address = loopback
-        elif http or "/" in own_address or own_address == WILDCARD_ADDRESS:
-            address = wildcard
-        else:
-            address = own_address
-        # L3: without bind, only an HTTP port is taken to sit on the wildcard.
-        key = None if http and loopback is None and number in reserved else (address, number)
-        recorded = (
-            Protocol.UNSUPPORTED
-            if http and address == wildcard and protocol is not Protocol.HTTP_PROXY
-            else protocol
-        )
+        address = _entry_address(bind, loopback, http, own_address, wildcard)
+        blocked = number in reserved and _on_wildcard(bind, binds, protocol, wildcard)  # L3
+        key = None if blocked else (address, number)
+        recorded = _recorded_protocol(protocol, http, address, wildcard)
         # Only this service asks for a key on its own, unshared address: no merging can
         # happen there, so the finished listener is prebuilt (per egress index).
         alone = (
             not http
-            and loopback is None
+            and not bind
+            and not binds
             and key is not None
             and key[0] == own_address
             and own_address in unshared
@@ -141,6 +126,55 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
             (key, number, protocol, recorded, category, host, routed, {} if alone else None, None)
         )
     return tuple(rows)
+
+
+def _entry_address(
+    bind: str | None,
+    loopback: str | None,
+    http: bool,  # noqa: FBT001 - private, called per service port
+    service_address: str,
+    wildcard: str,
+) -> str:
+    """The address of the entry a service port asks for (L2, L4).
+
+    ``loopback`` is the proxy's loopback address when the listener binds real sockets.
+    """
+    if bind:
+        return bind  # L2: an explicit bind
+    if loopback is not None:
+        return loopback  # L2: a socket-binding listener without bind sits on loopback
+    if http or "/" in service_address or service_address == WILDCARD_ADDRESS:
+        # L4: one listener for every HTTP service on the port; a CIDR address (plus a CIDR
+        # match) or no address at all also takes the wildcard.
+        return wildcard
+    return service_address
+
+
+def _recorded_protocol(protocol: Protocol, http: bool, address: str, wildcard: str) -> Protocol:  # noqa: FBT001
+    """L4: the protocol a new entry records: a wildcard HTTP entry sniffs, HTTP_PROXY stays."""
+    if http and address == wildcard and protocol is not Protocol.HTTP_PROXY:
+        return Protocol.UNSUPPORTED
+    return protocol
+
+
+def _per_endpoint(service: MeshService, bind: str | None, binds: bool) -> bool:  # noqa: FBT001
+    """L5 special case (b): a passthrough service gets one entry per endpoint IP."""
+    return (
+        not bind
+        and not binds
+        and service.resolution == "NONE"
+        and service.address == WILDCARD_ADDRESS
+        and (
+            service.registry is Registry.KUBERNETES
+            or bool(service.endpoints)
+            or bool(service.selector)
+        )
+    )
+
+
+def _privileged_conflict(unprivileged_binds: bool, port: int) -> bool:  # noqa: FBT001
+    """L3: an unprivileged proxy binding a real socket cannot take a port below 1024."""
+    return unprivileged_binds and port in PRIVILEGED_PORTS
 
 
 def _alone(key: tuple[str, int], protocol: Protocol, index: int, host: str) -> OutboundListener:
