@@ -26,9 +26,7 @@ from sidecar_model.mesh._config import (
     VisibilityMatchRule,
     VisibilityPolicy,
 )
-from sidecar_model.mesh._index import HostIndex, dot_suffixes
 from sidecar_model.mesh._mesh import Mesh
-from sidecar_model.mesh._names import is_ip, resolve_short_name
 from sidecar_model.mesh._values import (
     DestinationRuleInfo,
     IPFamily,
@@ -43,7 +41,6 @@ from sidecar_model.mesh._values import (
 
 __all__ = [
     "DestinationRuleInfo",
-    "HostIndex",
     "IPFamily",
     "LabelSelector",
     "LabelSelectorRequirement",
@@ -62,7 +59,4 @@ __all__ = [
     "VisibilityMatchRule",
     "VisibilityPolicy",
     "Workload",
-    "dot_suffixes",
-    "is_ip",
-    "resolve_short_name",
 ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sidecar_model._collections import FrozenDict, thaw
+from sidecar_model.codec import structure
 from sidecar_model.errors import ManifestError, Problem
 from sidecar_model.model import Sidecar
 from sidecar_model.resources import (
@@ -181,7 +182,6 @@ def _service_sort_key(service: MeshService) -> tuple[Any, ...]:
 
 
 def _find_mesh_config(resources: list[Resource[Any]]) -> MeshConfig | None:
-    from sidecar_model.codec import structure  # noqa: PLC0415 - codec imports resources
 
     for resource in resources:
         if resource.kind == "MeshConfig" and resource.spec is not None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, freeze
+from sidecar_model.codec import read_yaml, structure
 from sidecar_model.model import WIRE_NAME
 from sidecar_model.resources import (
     str_map,
@@ -198,8 +199,6 @@ class MeshConfig:
         Raises :class:`~sidecar_model.ManifestError` when the text is not YAML or does not
         fit MeshConfig.
         """
-        from sidecar_model.codec import read_yaml, structure  # noqa: PLC0415 - codec imports us
-
         documents = read_yaml(text, source=source)
         return structure(documents[0] if documents and documents[0] is not None else {}, cls)
 

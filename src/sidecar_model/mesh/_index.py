@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
 
 # --------------------------------------------------------------------------- host index
 
 
+T = TypeVar("T")
+
+
 class HostIndex:
     """Exact and wildcard keys with istiod's most-specific lookup (§5.1.5), by dictionary probes.
 
-    Equivalent to :func:`sidecar_model.hosts.most_specific_match` over the same keys, but a
+    Equivalent to :func:`most_specific_match` over the same keys, but a
     lookup costs one probe per label of the needle instead of a scan of every wildcard key.
     """
 
@@ -56,14 +59,47 @@ class HostIndex:
         if best is None and "*" in self._wildcard:
             best = "*"
         for key in self._irregular:
-            if rest.endswith(key[1:]) and (best is None or _more_specific_wildcard(key, best)):
+            if rest.endswith(key[1:]) and (best is None or more_specific(key, best)):
                 best = key
         return best
 
 
-def _more_specific_wildcard(a: str, b: str) -> bool:
-    # §5.1.4 for two wildcards: longer first, then lexicographically smaller.
-    return len(a) > len(b) or (len(a) == len(b) and a < b)
+def more_specific(a: str, b: str) -> bool:
+    """True when ``a`` sorts before ``b`` (§5.1.4): exact first, then longer, then A to Z."""
+    if not a and not b:
+        return True  # as istiod: the order of two empty names does not matter
+    a_wild = a[:1] == "*"
+    b_wild = b[:1] == "*"
+    if a_wild != b_wild:
+        return b_wild
+    if len(a) == len(b):
+        return a < b
+    return len(a) > len(b)
+
+
+def most_specific_match(
+    needle: str, exact: Mapping[str, T], wildcard: Mapping[str, T]
+) -> str | None:
+    """The key of ``exact`` or ``wildcard`` that best matches ``needle`` (§5.1.5), or None.
+
+    An exact needle is first looked up in ``exact``; a wildcard needle is first looked up
+    verbatim in ``wildcard``. Otherwise the most specific wildcard key whose suffix (the key
+    without its ``*``) ends the needle (without its ``*``) wins.
+
+    >>> most_specific_match("a.b.com", {}, {"*.com": 1, "*.b.com": 2, "*": 3})
+    '*.b.com'
+    """
+    if needle[:1] == "*":
+        if needle in wildcard:
+            return needle
+        needle = needle[1:]
+    elif needle in exact:
+        return needle
+    best: str | None = None
+    for key in wildcard:
+        if needle.endswith(key[1:]) and (best is None or more_specific(key, best)):
+            best = key
+    return best
 
 
 def dot_suffixes(hostname: str) -> Iterator[str]:

@@ -10,6 +10,7 @@ import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict
 from sidecar_model._results import gc_paused
+from sidecar_model.codec import load
 from sidecar_model.model import Sidecar
 from sidecar_model.resources import (
     Resource,
@@ -80,8 +81,6 @@ class Mesh:
     @classmethod
     def load(cls, *paths: str | PathLike[str], config: MeshConfig | None = None) -> Mesh:
         """Load YAML/JSON files, or every ``.yaml``/``.yml``/``.json`` file under directories."""
-        from sidecar_model.codec import load  # noqa: PLC0415 - codec imports resources
-
         loaded: list[Resource[Any]] = []
         for path in paths:
             root = Path(path)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from sidecar_model.mesh import Mesh, MeshService, Registry, is_ip
+from sidecar_model.hosts import is_ip_address
+from sidecar_model.mesh import Mesh, MeshService, Registry
 from sidecar_model.mesh._values import ALIAS_RESOLUTION, WILDCARD_ADDRESS
 from sidecar_model.model import (
     Protocol,
@@ -74,7 +75,7 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
     own_address = service.address
     binds = loopback is not None
     per_endpoint = _per_endpoint(service, bind, binds)
-    endpoints = [e for e in service.endpoints if is_ip(e)] if per_endpoint else []
+    endpoints = [e for e in service.endpoints if is_ip_address(e)] if per_endpoint else []
     host = service.hostname
     names = (host, *(a.hostname for a in service.aliases))
     rows: list[tuple[Any, ...]] = []

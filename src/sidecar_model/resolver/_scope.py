@@ -11,14 +11,15 @@ import attrs
 
 from sidecar_model._collections import FrozenDict
 from sidecar_model._results import Result, gc_paused, resource_name
+from sidecar_model.codec import unstructure
 from sidecar_model.mesh import (
-    HostIndex,
     Mesh,
     MeshOutboundMode,
     MeshService,
     VirtualServiceInfo,
     Workload,
 )
+from sidecar_model.mesh._index import HostIndex
 from sidecar_model.model import (
     CaptureMode,
     ConnectionPoolSettings,
@@ -264,8 +265,6 @@ class InboundPool(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        from sidecar_model.codec import unstructure  # noqa: PLC0415 - codec is heavy; lazy
-
         pool = self.pool
         return {
             "port": self.port,

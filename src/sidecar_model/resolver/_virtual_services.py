@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from sidecar_model.hosts import is_wildcard
-from sidecar_model.mesh import Mesh, MeshService, Registry, VirtualServiceInfo, dot_suffixes
+from sidecar_model.mesh import Mesh, MeshService, Registry, VirtualServiceInfo
+from sidecar_model.mesh._index import dot_suffixes
 from sidecar_model.mesh._values import MESH_GATEWAY
 
 if TYPE_CHECKING:

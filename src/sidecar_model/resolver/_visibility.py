@@ -8,7 +8,8 @@ import attrs
 
 from sidecar_model._collections import FrozenDict
 from sidecar_model._results import Result
-from sidecar_model.mesh import DestinationRuleInfo, HostIndex, Mesh, MeshService, VirtualServiceInfo
+from sidecar_model.mesh import DestinationRuleInfo, Mesh, MeshService, VirtualServiceInfo
+from sidecar_model.mesh._index import HostIndex
 from sidecar_model.mesh._values import MESH_GATEWAY
 
 if TYPE_CHECKING:
