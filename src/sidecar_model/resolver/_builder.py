@@ -336,18 +336,30 @@ class _Builder:
 
     def _result(self, entry: _Entry) -> OutboundListener:
         category = _CATEGORY[entry.protocol._name_]
+        route: str | None = None
+        owner: int | None = None
         if category == "tcp" and not entry.http and not entry.shadowed and len(entry.tcp) == 1:
             # The common case, a TCP service on its own address: nothing to merge.
-            return OutboundListener(
-                address=entry.address,
-                port=entry.port,
-                protocol=entry.protocol,
-                binds_socket=entry.binds,
-                egress_index=entry.egress_index,
-                route=None,
-                hosts=(entry.tcp[0],),
-                shadowed=(),
-            )
+            hosts: tuple[str, ...] = (entry.tcp[0],)
+            lost: tuple[str, ...] = ()
+        else:
+            route, owner, hosts, lost = self._routing(entry, category)
+        return OutboundListener(
+            address=entry.address,
+            port=entry.port,
+            protocol=entry.protocol,
+            binds_socket=entry.binds,
+            egress_index=entry.egress_index,
+            route=route,
+            hosts=hosts,
+            shadowed=lost,
+            route_egress_index=owner,
+        )
+
+    def _routing(
+        self, entry: _Entry, category: str
+    ) -> tuple[str | None, int | None, tuple[str, ...], tuple[str, ...]]:
+        """An entry's route, the egress index serving it, its hosts and its shadowed hosts."""
         route: str | None = None
         owner: int | None = None
         carried = entry.tcp
@@ -377,14 +389,4 @@ class _Builder:
             lost = tuple(h for h in dict.fromkeys(shadowed) if h not in kept)
         else:
             lost = ()
-        return OutboundListener(
-            address=entry.address,
-            port=entry.port,
-            protocol=entry.protocol,
-            binds_socket=entry.binds,
-            egress_index=entry.egress_index,
-            route=route,
-            hosts=hosts,
-            shadowed=lost,
-            route_egress_index=owner,
-        )
+        return route, owner, hosts, lost

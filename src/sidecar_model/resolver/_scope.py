@@ -44,6 +44,7 @@ from sidecar_model.resolver._selection import (
     _labels_match,
     _repr_name,
     _select_position,
+    _selection_dict,
     select_sidecar,
 )
 from sidecar_model.resolver._virtual_services import (
@@ -205,15 +206,7 @@ def _build_core(
         union = _Union()
         for service in visible:
             union.append(service)
-        return _Core(
-            sidecar=None,
-            namespace=namespace,
-            gateway=True,
-            egress=egress,
-            services=tuple(union.by_host.values()),
-            service_by_host=union.by_host,
-            binds_sockets=False,
-        )
+        return _finished(None, namespace, egress, union, gateway=True)
     listeners = sidecar.spec.egress if sidecar is not None else ()
     implicit = not listeners
     egress_list = []
@@ -236,15 +229,25 @@ def _build_core(
             union.append(service)
         for service in _inferred_services(mesh, scope, namespace):  # 5.7
             union.append(service)
-    listed = tuple(egress_list)
+    return _finished(sidecar, namespace, tuple(egress_list), union, gateway=False)
+
+
+def _finished(
+    sidecar: Resource[Sidecar] | None,
+    namespace: str,
+    egress: tuple[EgressScope, ...],
+    union: _Union,
+    *,
+    gateway: bool,
+) -> _Core:
     return _Core(
         sidecar=sidecar,
         namespace=namespace,
-        gateway=False,
-        egress=listed,
+        gateway=gateway,
+        egress=egress,
         services=tuple(union.by_host.values()),
         service_by_host=union.by_host,
-        binds_sockets=_binds_sockets(listed),
+        binds_sockets=_binds_sockets(egress),
     )
 
 
@@ -435,10 +438,7 @@ class SidecarScope(Result):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "workload": str(self.workload),
-            "sidecar": resource_name(self.sidecar),
-            "origin": self.origin.name,
-            "namespace": self.namespace,
+            **_selection_dict(self.workload, self.sidecar, self.origin, self.namespace),
             "outboundMode": self.outbound_mode,
             "egress": [e.to_dict() for e in self.egress],
             "services": [_service_dict(s) for s in self.services],

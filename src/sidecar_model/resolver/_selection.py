@@ -81,12 +81,21 @@ class SidecarSelection(Result):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "workload": str(self.workload),
-            "sidecar": resource_name(self.sidecar),
-            "origin": self.origin.name,
-            "namespace": self.namespace,
+            **_selection_dict(self.workload, self.sidecar, self.origin, self.namespace),
             "candidates": [c.to_dict() for c in self.candidates],
         }
+
+
+def _selection_dict(
+    workload: Workload, sidecar: Resource[Sidecar] | None, origin: SelectionOrigin, namespace: str
+) -> dict[str, Any]:
+    """The JSON-ready fields a selection and a scope share."""
+    return {
+        "workload": str(workload),
+        "sidecar": resource_name(sidecar),
+        "origin": origin.name,
+        "namespace": namespace,
+    }
 
 
 def _selector_matches(sidecar: Resource[Sidecar], labels: Mapping[str, str]) -> bool:
