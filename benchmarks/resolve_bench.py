@@ -34,6 +34,7 @@ from sidecar_model import resolver
 from sidecar_model._results import gc_paused
 from sidecar_model.mesh import Mesh, ProxyType
 from sidecar_model.resolver._cache import cache_of
+from sidecar_model.resolver._selection import _select_position
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -84,12 +85,13 @@ def _reference_seconds(reference: ModuleType, mesh: Mesh, seed: int) -> tuple[fl
     """Extrapolated seconds for the reference to do what the timed run did."""
     rng = random.Random(seed)
     by_scope: dict[tuple[int, str], Any] = {}
-    positions = {(s.namespace, s.name): i for i, s in enumerate(mesh.sidecars)}
     for workload in mesh.workloads:
         if workload.proxy_type is ProxyType.SIDECAR:
-            chosen = resolver.select_sidecar(mesh, workload).sidecar
-            at = -1 if chosen is None else positions[chosen.namespace, chosen.name]
-            by_scope.setdefault((at, workload.namespace), workload)
+            # The scope's key: the chosen Sidecar's position in mesh.sidecars (-1: none).
+            position, _ = _select_position(mesh, workload)
+            by_scope.setdefault(
+                (-1 if position is None else position, workload.namespace), workload
+            )
     keys = sorted(by_scope, key=lambda k: (k[1], k[0]))
     sample = rng.sample(keys, min(REFERENCE_SCOPES, len(keys)))
     start = time.process_time()
