@@ -33,6 +33,8 @@ import standalone
 from sidecar_model import resolver
 from sidecar_model._results import gc_paused
 from sidecar_model.mesh import Mesh, ProxyType
+from sidecar_model.resolver._cache import cache_of
+from sidecar_model.resolver._selection import _select_position
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -85,8 +87,11 @@ def _reference_seconds(reference: ModuleType, mesh: Mesh, seed: int) -> tuple[fl
     by_scope: dict[tuple[int, str], Any] = {}
     for workload in mesh.workloads:
         if workload.proxy_type is ProxyType.SIDECAR:
-            chosen = resolver.select_sidecar(mesh, workload).sidecar
-            by_scope.setdefault((id(chosen), workload.namespace), workload)
+            # The scope's key: the chosen Sidecar's position in mesh.sidecars (-1: none).
+            position, _ = _select_position(mesh, workload)
+            by_scope.setdefault(
+                (-1 if position is None else position, workload.namespace), workload
+            )
     keys = sorted(by_scope, key=lambda k: (k[1], k[0]))
     sample = rng.sample(keys, min(REFERENCE_SCOPES, len(keys)))
     start = time.process_time()
@@ -122,7 +127,7 @@ def measurements(*, seed: int = 1, quick: bool = False) -> Iterator[standalone.R
     size = ", ".join(f"{k}={v}" for k, v in target.items())
     seconds, mesh = _timed_run(meshgen, seed, target)
     budget = BUDGET_SECONDS * scale
-    scopes = len(mesh.__dict__.get("_scope_cache", {}))
+    scopes = len(cache_of(mesh).scopes)
     yield (
         "resolve: mesh + scopes + outbound listeners, every workload vs budget",
         seconds / budget,

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from sidecar_model.hosts import (
     is_wildcard,
     matches,
-    most_specific_match,
     parse_egress_host,
     subset_of,
 )
 from sidecar_model.mesh import IPFamily, ProxyType, Registry
+from sidecar_model.mesh._index import most_specific_match
 from sidecar_model.model import CaptureMode, IstioEgressListener, Protocol
 
 if TYPE_CHECKING:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import types
 
+import pytest
+
 import sidecar_model
+from sidecar_model import analysis, hosts, mesh, resolver
 
 
 def test_all_matches_exported_names() -> None:
@@ -30,3 +33,37 @@ def test_contract_names_are_present() -> None:
         "Workload", "ProxyType", "resolver", "analyze", "diff",
     }  # fmt: skip
     assert contract <= set(sidecar_model.__all__)
+
+
+@pytest.mark.parametrize("module", [resolver, mesh, analysis], ids=lambda m: m.__name__)
+def test_public_packages_export_exactly_their_all(module: types.ModuleType) -> None:
+    # A thin re-export layer over private modules: dir() shows what users should use.
+    exported = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"  # from __future__
+    }
+    assert exported == set(module.__all__)
+    assert module.__all__ == sorted(module.__all__)
+
+
+@pytest.mark.parametrize("module", [hosts], ids=lambda m: m.__name__)
+def test_public_modules_list_every_public_definition(module: types.ModuleType) -> None:
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", None) == module.__name__
+    }
+    assert defined <= set(module.__all__)
+    assert all(hasattr(module, name) for name in module.__all__)
+    assert module.__all__ == sorted(module.__all__)
+
+
+def test_internals_are_not_public() -> None:
+    internal = {"HostIndex", "dot_suffixes", "is_ip", "resolve_short_name"}
+    assert not internal & set(mesh.__all__)
+    assert not {"more_specific", "most_specific_match"} & set(hosts.__all__)

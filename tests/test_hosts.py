@@ -8,6 +8,7 @@ import pytest
 
 from sidecar_model import hosts
 from sidecar_model.hosts import EgressHost, HostProblem
+from sidecar_model.mesh._index import more_specific, most_specific_match
 
 # --------------------------------------------------------------------------- §5.2 parsing
 
@@ -92,7 +93,7 @@ def test_more_specific_orders_exact_then_longer_then_alphabetical() -> None:
     names = ["*", "b.com", "*.example.com", "a.com", "long.example.com", "*.com"]
 
     def compare(a: str, b: str) -> int:
-        return -1 if hosts.more_specific(a, b) else 1
+        return -1 if more_specific(a, b) else 1
 
     assert sorted(names, key=functools.cmp_to_key(compare)) == [
         "long.example.com",
@@ -102,19 +103,19 @@ def test_more_specific_orders_exact_then_longer_then_alphabetical() -> None:
         "*.com",
         "*",
     ]
-    assert hosts.more_specific("", "")  # as istiod: two empty names compare "less"
+    assert more_specific("", "")  # as istiod: two empty names compare "less"
 
 
 def test_most_specific_match() -> None:
     exact = {"a.b.com": 1}
     wildcard = {"*.com": 2, "*.b.com": 3, "*": 4}
-    assert hosts.most_specific_match("a.b.com", exact, wildcard) == "a.b.com"
-    assert hosts.most_specific_match("c.b.com", exact, wildcard) == "*.b.com"
-    assert hosts.most_specific_match("x.org", exact, wildcard) == "*"
+    assert most_specific_match("a.b.com", exact, wildcard) == "a.b.com"
+    assert most_specific_match("c.b.com", exact, wildcard) == "*.b.com"
+    assert most_specific_match("x.org", exact, wildcard) == "*"
     # A wildcard needle is looked up verbatim first, then by its suffix.
-    assert hosts.most_specific_match("*.com", exact, wildcard) == "*.com"
-    assert hosts.most_specific_match("*.x.b.com", exact, wildcard) == "*.b.com"
-    assert hosts.most_specific_match("x.org", exact, {"*.com": 1}) is None
+    assert most_specific_match("*.com", exact, wildcard) == "*.com"
+    assert most_specific_match("*.x.b.com", exact, wildcard) == "*.b.com"
+    assert most_specific_match("x.org", exact, {"*.com": 1}) is None
 
 
 # --------------------------------------------------------------------------- §2.9 syntax

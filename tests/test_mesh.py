@@ -9,9 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from sidecar_model import ManifestError, dumps, loads, structure, unstructure
-from sidecar_model.hosts import most_specific_match
 from sidecar_model.mesh import (
-    HostIndex,
     Mesh,
     MeshConfig,
     MeshOutboundMode,
@@ -20,8 +18,9 @@ from sidecar_model.mesh import (
     Registry,
     ServicePort,
     Workload,
-    resolve_short_name,
 )
+from sidecar_model.mesh._index import HostIndex, most_specific_match
+from sidecar_model.mesh._names import resolve_short_name
 from sidecar_model.model import Protocol
 from sidecar_model.resources import (
     CronJobSpec,

@@ -978,6 +978,27 @@ def test_service_entry_visibility_caps_export_for_sidecars() -> None:
     assert all(resolver.is_service_visible(ignored, s, "x") for s in services)
 
 
+def test_visibility_is_a_function_of_the_service_value() -> None:
+    # 4.2.2, 4.2.4: an equal copy of a capped ServiceEntry, and the port-trimmed copy a scope
+    # imports (5.4 step 4), are exactly as visible as the service the mesh holds.
+    capped = ServiceEntryVisibility(apply_to_sidecars=True, default_visibility="NAMESPACE")
+    entry = svc("api.example.com", "ext", (443, "TLS"), (80, "HTTP"), registry=Registry.EXTERNAL)
+    listener = "{egress: [{port: {number: 443, protocol: TLS, name: tls}, hosts: [./*]}]}"
+    mesh = build(
+        sidecar("ext", listener), entry, config=MeshConfig(service_entry_visibility=capped)
+    )
+    (stored,) = mesh.services
+    (trimmed,) = scope(mesh, "ext").egress[0].services
+    assert [p.number for p in trimmed.ports] == [443]
+    assert trimmed != stored
+    for service in (stored, attrs.evolve(stored), trimmed):
+        assert resolver.is_service_visible(mesh, service, "ext")
+        assert not resolver.is_service_visible(mesh, service, "other")
+        assert mesh.in_visibility_index(service, "ext")
+        assert not mesh.in_visibility_index(service, "other")
+        assert mesh.export_of(service) == {"."}
+
+
 # =========================================================================== aliases (5.4 step 5)
 
 

@@ -4,28 +4,26 @@ Three groups of pure functions on strings:
 
 * parsing an egress listener's ``namespace/dnsName`` entries, including the
   ``~namespace/dnsName`` exclusions of Istio 1.31 (:func:`parse_egress_host`, §5.2);
-* the host-name relations scope computation uses: :func:`is_wildcard`, :func:`subset_of`,
-  :func:`matches`, :func:`more_specific` and :func:`most_specific_match` (§5.1);
+* the host-name relations scope computation uses: :func:`is_wildcard`, :func:`subset_of`
+  and :func:`matches` (§5.1);
 * the syntax checks validation uses (§2.9): DNS-1123 labels, wildcard domains, FQDNs, IP
   literals (Go ``netip.ParseAddr`` semantics), Unix socket addresses, and the whole egress host
   entry (:func:`check_egress_host`, V23), whose problems carry the span of the bad part so that
   messages can draw a caret under it.
 
-Section and rule numbers refer to ``istio-sidecar-semantics.md``. Comparisons are plain,
-case-sensitive string operations, as in istiod; nothing is normalised. The checks are cached
-per distinct string: a mesh repeats the same few host entries in thousands of Sidecars.
+Section and rule numbers (§5.1, V23) name the Istio behaviour each function follows.
+Comparisons are plain, case-sensitive string operations, as in istiod; nothing is
+normalised. The checks are cached per distinct string: a mesh repeats the same few host
+entries in thousands of Sidecars.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final
 
 import attrs
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = [
     "EgressHost",
@@ -40,13 +38,9 @@ __all__ = [
     "is_wildcard",
     "is_wildcard_dns1123_label",
     "matches",
-    "more_specific",
-    "most_specific_match",
     "parse_egress_host",
     "subset_of",
 ]
-
-T = TypeVar("T")
 
 _CACHE_SIZE: Final = 8192
 
@@ -116,44 +110,6 @@ def matches(n: str, o: str) -> bool:
     if o_wild:
         return n.endswith(o[1:])
     return n == o
-
-
-def more_specific(a: str, b: str) -> bool:
-    """True when ``a`` sorts before ``b`` (§5.1.4): exact first, then longer, then A to Z."""
-    if not a and not b:
-        return True  # as istiod: the order of two empty names does not matter
-    a_wild = a[:1] == "*"
-    b_wild = b[:1] == "*"
-    if a_wild != b_wild:
-        return b_wild
-    if len(a) == len(b):
-        return a < b
-    return len(a) > len(b)
-
-
-def most_specific_match(
-    needle: str, exact: Mapping[str, T], wildcard: Mapping[str, T]
-) -> str | None:
-    """The key of ``exact`` or ``wildcard`` that best matches ``needle`` (§5.1.5), or None.
-
-    An exact needle is first looked up in ``exact``; a wildcard needle is first looked up
-    verbatim in ``wildcard``. Otherwise the most specific wildcard key whose suffix (the key
-    without its ``*``) ends the needle (without its ``*``) wins.
-
-    >>> most_specific_match("a.b.com", {}, {"*.com": 1, "*.b.com": 2, "*": 3})
-    '*.b.com'
-    """
-    if needle[:1] == "*":
-        if needle in wildcard:
-            return needle
-        needle = needle[1:]
-    elif needle in exact:
-        return needle
-    best: str | None = None
-    for key in wildcard:
-        if needle.endswith(key[1:]) and (best is None or more_specific(key, best)):
-            best = key
-    return best
 
 
 # --------------------------------------------------------------------------- §2.9 syntax

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sidecar_model import resolver
 from sidecar_model import strategies as sms
-from sidecar_model.mesh import Mesh, MeshConfig, ProxyType, Workload
+from sidecar_model.mesh import Mesh, MeshConfig, ProxyType, ServiceEntryVisibility, Workload
 from sidecar_model.model import IstioEgressListener, Sidecar, WorkloadSelector
 from sidecar_model.resources import ObjectMeta, Resource
 from tests import resolver_reference as reference
@@ -183,3 +183,72 @@ def test_a_ported_listener_shows_only_hosts_it_imports(
             imported = {s.hostname for s in egress.services}
             imported.update(host for vs in egress.virtual_services for host in vs.hosts)
             assert set(listener.hosts) <= imported, (workload, str(listener))
+
+
+def _copied(mesh: Mesh) -> Mesh:
+    """The same mesh made of equal copies of every value (no object shared but the config)."""
+    return Mesh(
+        config=mesh.config,
+        services=tuple(attrs.evolve(s) for s in mesh.services),
+        virtual_services=tuple(attrs.evolve(v) for v in mesh.virtual_services),
+        destination_rules=tuple(attrs.evolve(d) for d in mesh.destination_rules),
+        sidecars=tuple(attrs.evolve(s) for s in mesh.sidecars),
+        workloads=tuple(attrs.evolve(w) for w in mesh.workloads),
+        namespaces=mesh.namespaces,
+        resources=mesh.resources,
+    )
+
+
+def _answers(mesh: Mesh, workload: Workload) -> dict[str, Any]:
+    scope = resolver.compute_scope(mesh, workload)
+    return {
+        "scope": real(mesh, workload),
+        "routes": [r.to_dict() for r in resolver.outbound_routes(scope)],
+        "inbound": [i.to_dict() for i in resolver.inbound_listeners(scope)],
+        "explained": [resolver.explain_host(scope, s.hostname).to_dict() for s in scope.services],
+    }
+
+
+@given(sms.mesh_resources(), configs)
+def test_equal_values_give_equal_answers(resources: Resources, config: MeshConfig) -> None:
+    # Every answer is a function of values: a mesh rebuilt from copies of the resources, or
+    # made of copies of the first mesh's values, answers the same (§3.9, §4.2).
+    mesh = Mesh.from_resources(resources, config=config)
+    rebuilt = Mesh.from_resources([attrs.evolve(r) for r in resources], config=config)
+    copied = _copied(mesh)
+    for workload in _sidecar_workloads(mesh):
+        expected = _answers(mesh, workload)
+        assert _answers(rebuilt, attrs.evolve(workload)) == expected, workload
+        assert _answers(copied, attrs.evolve(workload)) == expected, workload
+    namespaces = {*mesh.namespaces, *(w.namespace for w in mesh.workloads), "elsewhere"}
+    for namespace in namespaces:
+        assert resolver.services_visible_to(copied, namespace) == resolver.services_visible_to(
+            mesh, namespace
+        )
+        for service in mesh.services:
+            visible = resolver.is_service_visible(mesh, service, namespace)
+            assert resolver.is_service_visible(mesh, attrs.evolve(service), namespace) == visible
+            assert resolver.is_service_visible(copied, service, namespace) == visible
+
+
+@given(sms.mesh_resources())
+def test_imported_copies_are_as_visible_as_their_services(resources: Resources) -> None:
+    # 5.4 steps 4-5 import copies trimmed to the listener's port or aliases: visibility
+    # (4.2.2, here with ServiceEntries capped to their namespace) and the visibility index
+    # (4.2.4) see the same service in them.
+    capped = ServiceEntryVisibility(apply_to_sidecars=True, default_visibility="NAMESPACE")
+    mesh = Mesh.from_resources(resources, config=MeshConfig(service_entry_visibility=capped))
+    namespaces = {*mesh.namespaces, *(w.namespace for w in mesh.workloads), "elsewhere"}
+    by_key = {(s.hostname, s.namespace, s.address, s.name): s for s in mesh.services}
+    for workload in _sidecar_workloads(mesh):
+        for egress in resolver.compute_scope(mesh, workload).egress:
+            for imported in egress.services:
+                key = (imported.hostname, imported.namespace, imported.address, imported.name)
+                stored = by_key[key]
+                for namespace in namespaces:
+                    assert resolver.is_service_visible(
+                        mesh, imported, namespace
+                    ) == resolver.is_service_visible(mesh, stored, namespace)
+                    assert mesh.in_visibility_index(imported, namespace) == (
+                        mesh.in_visibility_index(stored, namespace)
+                    )

@@ -1,0 +1,232 @@
+"""Kubernetes objects as the mesh sees them: Services, and the workloads of Pods and controllers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from sidecar_model.model import Protocol
+from sidecar_model.resources import (
+    EXPORT_TO_ANNOTATION,
+    WORKLOAD_CONTROLLER_KINDS,
+    CronJobSpec,
+    KubernetesServiceSpec,
+    ObjectMeta,
+    Resource,
+    WorkloadControllerSpec,
+    WorkloadEntrySpec,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sidecar_model._collections import FrozenDict
+from sidecar_model.mesh._values import (
+    ALIAS_RESOLUTION,
+    WILDCARD_ADDRESS,
+    IPFamily,
+    MeshService,
+    ProxyType,
+    Registry,
+    ServicePort,
+    Workload,
+)
+
+
+def _kubernetes_service(
+    resource: Resource[KubernetesServiceSpec], spec: KubernetesServiceSpec, domain: str
+) -> MeshService:
+    namespace = resource.namespace or "default"
+    name = resource.name or ""
+    annotation = resource.metadata.annotations.get(EXPORT_TO_ANNOTATION, "")
+    export = frozenset(e.strip() for e in annotation.split(",")) if annotation.strip() else None
+    headless = spec.cluster_ip in {"None", ""} or spec.cluster_ip is None
+    # istiod's ConvertService: an ExternalName with a name is an alias (unless clusterIP is
+    # None, which makes any Service headless); the ENABLE_EXTERNAL_NAME_ALIAS opt-out is gone.
+    external = spec.type == "ExternalName" and bool(spec.external_name)
+    alias = external and spec.cluster_ip != "None"
+    resolution = ALIAS_RESOLUTION if alias else "NONE" if headless else "STATIC"
+    address = WILDCARD_ADDRESS if headless or external else str(spec.cluster_ip)
+    return MeshService(
+        hostname=f"{name}.{namespace}.svc.{domain}",
+        namespace=namespace,
+        name=name,
+        ports=tuple(
+            ServicePort(
+                name=p.name or "",
+                number=p.port or 0,
+                protocol=_kubernetes_protocol(p.name, p.protocol, p.app_protocol),
+                target_port=_int_or_none(p.extra.get("targetPort")),
+            )
+            for p in spec.ports
+        ),
+        export_to=export,
+        registry=Registry.KUBERNETES,
+        resolution=resolution,
+        creation_timestamp=resource.metadata.creation_timestamp,
+        address=address,
+        labels=resource.metadata.labels,
+        selector=spec.selector or None,
+        alias_for=spec.external_name if external else None,
+        source=resource,
+    )
+
+
+def _int_or_none(value: object) -> int | None:
+    # A named targetPort needs the pod's container ports, which the mesh does not read.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _kubernetes_protocol(name: str | None, protocol: str | None, app: str | None) -> Protocol:
+    # Istio's port-protocol convention: appProtocol, else the name prefix before "-".
+    if protocol == "UDP":
+        return Protocol.UDP
+    if app:
+        return Protocol.parse(app.removeprefix("kubernetes.io/").split(":")[0])
+    if name:
+        return Protocol.parse(name.split("-")[0])
+    return Protocol.UNSUPPORTED
+
+
+_PROXY_TYPES: Final = {"router": ProxyType.ROUTER, "waypoint": ProxyType.WAYPOINT}
+#: Kinds whose objects a dump may hold next to the objects they own.
+_CONTROLLER_KINDS: Final = frozenset({*(k for _, k in WORKLOAD_CONTROLLER_KINDS), "CronJob"})
+#: An owner a dump may lack, and the owner of *that* its name leads to: a Deployment's
+#: ReplicaSets are named ``<deployment>-<pod-template-hash>``, a CronJob's Jobs
+#: ``<cronjob>-<scheduled time>``.
+_NAMED_AFTER: Final = {"ReplicaSet": "Deployment", "Job": "CronJob"}
+
+
+def _without_owned(resources: list[Resource[Any]]) -> Iterator[Resource[Any]]:
+    """The workload sources of a dump, without those a controller in the dump already covers.
+
+    A dump with both a Deployment and its ReplicaSets and Pods would otherwise count one
+    workload three times. An object is dropped when it is owned by a controller present
+    in the dump (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob in the same
+    namespace), found through ``metadata.ownerReferences`` (the controlling reference, else
+    the first), also through an owner the dump lacks when that owner's name leads to one
+    it has (ReplicaSet ``<deployment>-<hash>`` to its Deployment, Job to its CronJob). A
+    Pod whose owners lead to nothing in the dump is also dropped when its labels include
+    every label of the pod template of a controller in its namespace. WorkloadEntries and
+    standalone Pods are kept.
+    """
+    present: set[tuple[str, str, str]] = set()
+    templates: dict[str, list[FrozenDict[str, str]]] = {}
+    for resource in resources:
+        if resource.kind in _CONTROLLER_KINDS and resource.api_group in {"apps", "batch"}:
+            namespace = resource.namespace or "default"
+            present.add((namespace, resource.kind, resource.name or ""))
+            labels = _template_labels(resource)
+            if labels:
+                templates.setdefault(namespace, []).append(labels)
+    if not present:
+        yield from resources
+        return
+    for resource in resources:
+        namespace = resource.namespace or "default"
+        owner = _owner(resource.metadata)
+        if owner is not None:
+            kind, name = owner
+            if (namespace, kind, name) in present:
+                continue
+            parent = _NAMED_AFTER.get(kind)
+            if parent is not None and (namespace, parent, name.rpartition("-")[0]) in present:
+                continue
+        if resource.kind == "Pod" and any(
+            labels.items() <= resource.metadata.labels.items()
+            for labels in templates.get(namespace, ())
+        ):
+            continue
+        yield resource
+
+
+def _owner(meta: ObjectMeta) -> tuple[str, str] | None:
+    references = meta.extra.get("ownerReferences")
+    if not isinstance(references, (list, tuple)) or not references:
+        return None
+    chosen = next(
+        (r for r in references if isinstance(r, Mapping) and r.get("controller") is True),
+        references[0],
+    )
+    if not isinstance(chosen, Mapping):
+        return None
+    kind, name = chosen.get("kind"), chosen.get("name")
+    return (kind, name) if isinstance(kind, str) and isinstance(name, str) else None
+
+
+def _template_labels(resource: Resource[Any]) -> FrozenDict[str, str] | None:
+    spec = resource.spec
+    if isinstance(spec, WorkloadControllerSpec) and spec.template is not None:
+        return spec.template.metadata.labels
+    if isinstance(spec, CronJobSpec) and spec.job_template is not None:
+        job = spec.job_template.spec
+        if job is not None and job.template is not None:
+            return job.template.metadata.labels
+    return None
+
+
+def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
+    group = resource.api_group
+    spec = resource.spec
+    meta: ObjectMeta | None = None
+    if resource.kind == "Pod" and group == "":
+        meta = resource.metadata
+    elif isinstance(spec, WorkloadControllerSpec) and (group, resource.kind) in (
+        WORKLOAD_CONTROLLER_KINDS
+    ):
+        meta = spec.template.metadata if spec.template is not None else None
+    elif isinstance(spec, CronJobSpec) and spec.job_template is not None:
+        job = spec.job_template.spec
+        meta = job.template.metadata if job is not None and job.template is not None else None
+    elif isinstance(spec, WorkloadEntrySpec):
+        yield Workload(
+            namespace=resource.namespace or "default",
+            labels=spec.labels or resource.metadata.labels,
+            name=resource.name or "",
+            ip=spec.address,
+            ip_family=IPFamily.of([spec.address] if spec.address else []),
+            source=resource,
+        )
+        return
+    if meta is None:
+        return
+    yield Workload(
+        namespace=resource.namespace or "default",
+        labels=meta.labels,
+        name=resource.name or "",
+        proxy_type=_proxy_type(meta),
+        interception_mode=meta.annotations.get("sidecar.istio.io/interceptionMode", "REDIRECT"),
+        ip=_pod_ip(resource) if resource.kind == "Pod" else None,
+        ip_family=IPFamily.of(_pod_ips(resource)) if resource.kind == "Pod" else IPFamily.IPV4,
+        source=resource,
+    )
+
+
+def _pod_ips(resource: Resource[Any]) -> list[str]:
+    """A Pod's ``status.podIPs`` (or ``podIP``): every address, for its IP family."""
+    status = resource.status
+    if status is None:
+        return []
+    found = [
+        str(entry.get("ip"))
+        for entry in status.get("podIPs") or ()
+        if isinstance(entry, Mapping) and isinstance(entry.get("ip"), str)
+    ]
+    single = _pod_ip(resource)
+    return found or ([single] if single else [])
+
+
+def _pod_ip(resource: Resource[Any]) -> str | None:
+    """A Pod's ``status.podIP``, the address istiod knows its proxy and endpoints by."""
+    status = resource.status
+    ip = status.get("podIP") if status is not None else None
+    return ip if isinstance(ip, str) and ip else None
+
+
+def _proxy_type(meta: ObjectMeta) -> ProxyType:
+    if meta.labels.get("gateway.istio.io/managed") == "istio.io-mesh-controller":
+        return ProxyType.WAYPOINT
+    if "istio" in meta.labels and meta.labels["istio"].endswith("gateway"):
+        return ProxyType.ROUTER
+    kind = meta.annotations.get("inject.istio.io/templates", "")
+    return _PROXY_TYPES.get(kind, ProxyType.SIDECAR)

@@ -1,0 +1,159 @@
+"""The outbound listeners and routes of a scope, cached per kind of proxy (§5.11 to §5.16)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from sidecar_model._results import gc_paused
+
+if TYPE_CHECKING:
+    from sidecar_model.resolver._scope import SidecarScope, _Core
+from sidecar_model.resolver._builder import _Builder
+from sidecar_model.resolver._cache import cache_of
+from sidecar_model.resolver._listener_values import OutboundListener, OutboundRoute
+
+# =========================================================================== listeners (§5.11)
+
+
+def _endpoint_ips(core: _Core) -> frozenset[str]:
+    """Endpoints of the scope's catch-all services that may get per-endpoint listeners (L5)."""
+    memo = core.memo
+    found = memo.endpoint_ips
+    if found is None:
+        found = frozenset(
+            endpoint
+            for egress in core.egress
+            if egress.listener.port is None
+            for service in egress.services
+            if service.resolution == "NONE"
+            for endpoint in service.endpoints
+        )
+        memo.endpoint_ips = found
+    return found
+
+
+def _proxy_kind(scope: SidecarScope) -> tuple[bool, bool]:
+    """Whether the proxy captures nothing (L1), and whether its privileges matter (L3)."""
+    capture_none = scope.workload.interception_mode == "NONE"
+    # Privileges only matter where a listener binds a real socket (L1, L3).
+    binds = capture_none or scope._core.binds_sockets  # noqa: SLF001 - the scope's own data
+    return capture_none, scope.workload.unprivileged and binds
+
+
+def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
+    """The outbound listeners of a scope after most-specific-port merging (§5.11, §5.13).
+
+    Computed once per scope and kind of proxy (interception mode, privileges).
+    """
+    core = scope._core  # noqa: SLF001 - the scope's own cache
+    capture_none, unprivileged = _proxy_kind(scope)
+    # L5: the proxy's own IP is no endpoint of its own outbound listeners; it only matters
+    # (and only splits the cache) when a passthrough service of the scope lists it.
+    ip = scope.workload.ip
+    own_ip = ip if ip is not None and not capture_none and ip in _endpoint_ips(core) else None
+    # Only the primary wildcard and loopback matter: dual-stack shares IPv4's listeners.
+    key = (capture_none, unprivileged, own_ip, scope.workload.ip_family.wildcard)
+    cache = core.memo.listeners
+    listeners = cache.get(key)
+    if listeners is None:
+        # Scopes of other (Sidecar, namespace) pairs often import exactly the same
+        # services and VirtualServices per egress listener: they share the listeners.
+        shared = cache_of(scope.mesh).shared_listeners
+        shared_key = (_signature(core), key)
+        listeners = shared.get(shared_key)
+        if listeners is None:
+            with gc_paused():
+                listeners = _build_listeners(scope, capture_none, unprivileged, own_ip)
+            shared[shared_key] = listeners
+        cache[key] = listeners
+    return listeners
+
+
+def _own_addresses(core: _Core) -> frozenset[str]:
+    """The addresses the scope's services and binds use themselves (not as endpoints)."""
+    memo = core.memo
+    found = memo.own_addresses
+    if found is None:
+        found = frozenset(
+            address
+            for e in core.egress
+            for address in (e.listener.bind or "", *(s.address for s in e.services))
+        )
+        memo.own_addresses = found
+    return found
+
+
+@attrs.frozen(cache_hash=True)
+class _Signature:
+    """Everything of a scope its outbound listeners depend on (L1..L7, R1..R4).
+
+    Per egress listener, in order: the listener itself (port, bind, capture mode), its
+    services and its VirtualServices. Two scopes with equal signatures get equal listeners
+    for the same kind of proxy. Hashed once: it is long.
+    """
+
+    parts: tuple[Any, ...]
+
+
+def _signature(core: _Core) -> _Signature:
+    memo = core.memo
+    found = memo.signature
+    if found is None:
+        found = memo.signature = _Signature(
+            tuple(
+                (
+                    e.listener.port,
+                    e.listener.bind,
+                    e.listener.capture_mode,
+                    e.services,
+                    e.virtual_services,
+                )
+                for e in core.egress
+            )
+        )
+    return found
+
+
+def _build_listeners(
+    scope: SidecarScope,
+    capture_none: bool,  # noqa: FBT001
+    unprivileged: bool,  # noqa: FBT001
+    own_ip: str | None,
+) -> tuple[OutboundListener, ...]:
+    """Build a scope's listeners; for a proxy that is an endpoint, derive them when exact.
+
+    Skipping the proxy's own address (L5) only removes the per-endpoint entries keyed by
+    it. Unless something else of the scope uses that address (a service VIP, a bind) or
+    the filter-chain flag folds endpoints into wildcard entries, the result is the shared
+    one without those entries, which saves a build per endpoint workload.
+    """
+    core = scope._core  # noqa: SLF001 - the scope's own cache
+    if (
+        own_ip is not None
+        and not scope.mesh.config.headless_filter_chain_listener
+        and own_ip not in _own_addresses(core)
+    ):
+        shared = outbound_listeners(
+            attrs.evolve(scope, workload=attrs.evolve(scope.workload, ip=None))
+        )
+        return tuple(listener for listener in shared if listener.address != own_ip)
+    return _Builder(scope, capture_none, unprivileged, own_ip).build()
+
+
+def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
+    """The HTTP routes the scope's outbound listeners use, with their virtual hosts (§5.12).
+
+    One per route name that some outbound listener uses (sniffed listeners on a service
+    address, route ``"<hostname>:P"``, are not listed). Virtual host names after route
+    ownership (MSP1): a host the catch-all imports on a port a ported listener owns is not
+    among them.
+    """
+    capture_none, unprivileged = _proxy_kind(scope)
+    builder = _Builder(scope, capture_none, unprivileged)
+    builder.build()
+    return tuple(
+        OutboundRoute(name=name, port=port, egress_index=owner, hosts=tuple(dict.fromkeys(hosts)))
+        for name, (port, owner, hosts) in builder.routes.items()
+    )
