@@ -22,11 +22,15 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, freeze, thaw
+from sidecar_model._export_annotation import annotation_export_set
+from sidecar_model._gateways import proxy_type
+from sidecar_model._kube_protocol import kubernetes_port_protocol
+from sidecar_model._pod_specs import pod_spec_of
+from sidecar_model._pod_status import pod_status
 from sidecar_model._results import gc_paused
 from sidecar_model.errors import ManifestError, Problem
 from sidecar_model.model import WIRE_NAME, Protocol, Sidecar
 from sidecar_model.resources import (
-    EXPORT_TO_ANNOTATION,
     WORKLOAD_CONTROLLER_KINDS,
     CronJobSpec,
     DestinationRuleSpec,
@@ -880,7 +884,7 @@ def _build(
         elif isinstance(spec, KubernetesServiceSpec):
             services.append(_kubernetes_service(resource, spec, domain))
         elif isinstance(spec, ServiceEntrySpec):
-            services.extend(_service_entry_services(resource, spec, namespace, domain))
+            services.extend(_service_entry_services(resource, spec, namespace))
         elif isinstance(spec, VirtualServiceSpec):
             vs_resources.append(resource)
         elif isinstance(spec, DestinationRuleSpec):
@@ -1022,8 +1026,7 @@ def _kubernetes_service(
 ) -> MeshService:
     namespace = resource.namespace or "default"
     name = resource.name or ""
-    annotation = resource.metadata.annotations.get(EXPORT_TO_ANNOTATION, "")
-    export = frozenset(e.strip() for e in annotation.split(",")) if annotation.strip() else None
+    export = annotation_export_set(resource.metadata.annotations)
     headless = spec.cluster_ip in {"None", ""} or spec.cluster_ip is None
     # istiod's ConvertService: an ExternalName with a name is an alias (unless clusterIP is
     # None, which makes any Service headless); the ENABLE_EXTERNAL_NAME_ALIAS opt-out is gone.
@@ -1039,7 +1042,7 @@ def _kubernetes_service(
             ServicePort(
                 name=p.name or "",
                 number=p.port or 0,
-                protocol=_kubernetes_protocol(p.name, p.protocol, p.app_protocol),
+                protocol=kubernetes_port_protocol(p.port or 0, p.name, p.protocol, p.app_protocol),
                 target_port=_int_or_none(p.extra.get("targetPort")),
             )
             for p in spec.ports
@@ -1061,19 +1064,8 @@ def _int_or_none(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _kubernetes_protocol(name: str | None, protocol: str | None, app: str | None) -> Protocol:
-    # Istio's port-protocol convention: appProtocol, else the name prefix before "-".
-    if protocol == "UDP":
-        return Protocol.UDP
-    if app:
-        return Protocol.parse(app.removeprefix("kubernetes.io/").split(":")[0])
-    if name:
-        return Protocol.parse(name.split("-")[0])
-    return Protocol.UNSUPPORTED
-
-
 def _service_entry_services(
-    resource: Resource[ServiceEntrySpec], spec: ServiceEntrySpec, namespace: str, domain: str
+    resource: Resource[ServiceEntrySpec], spec: ServiceEntrySpec, namespace: str
 ) -> Iterator[MeshService]:
     ports = tuple(
         ServicePort(
@@ -1087,10 +1079,9 @@ def _service_entry_services(
     addresses = [a.removesuffix("/32").removesuffix("/128") for a in spec.addresses if _is_cidr(a)]
     selector = spec.workload_selector.labels if spec.workload_selector is not None else None
     for host in spec.hosts:
-        hostname = resolve_short_name(host, namespace, domain)
         for address in addresses or [WILDCARD_ADDRESS]:
             yield MeshService(
-                hostname=hostname,
+                hostname=host,  # §0.4: ServiceEntry hosts are used verbatim, never expanded
                 namespace=namespace,
                 name=resource.name or "",
                 ports=ports,
@@ -1225,7 +1216,6 @@ def _sorted_destination_rules(drs: list[DestinationRuleInfo]) -> tuple[Destinati
     )
 
 
-_PROXY_TYPES: Final = {"router": ProxyType.ROUTER, "waypoint": ProxyType.WAYPOINT}
 #: Kinds whose objects a dump may hold next to the objects they own.
 _CONTROLLER_KINDS: Final = frozenset({*(k for _, k in WORKLOAD_CONTROLLER_KINDS), "CronJob"})
 #: An owner a dump may lack, and the owner of *that* its name leads to: a Deployment's
@@ -1331,7 +1321,7 @@ def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
         namespace=resource.namespace or "default",
         labels=meta.labels,
         name=resource.name or "",
-        proxy_type=_proxy_type(meta),
+        proxy_type=_proxy_type(meta, resource),
         interception_mode=meta.annotations.get("sidecar.istio.io/interceptionMode", "REDIRECT"),
         ip=_pod_ip(resource) if resource.kind == "Pod" else None,
         ip_family=IPFamily.of(_pod_ips(resource)) if resource.kind == "Pod" else IPFamily.IPV4,
@@ -1341,9 +1331,7 @@ def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
 
 def _pod_ips(resource: Resource[Any]) -> list[str]:
     """A Pod's ``status.podIPs`` (or ``podIP``): every address, for its IP family."""
-    status = resource.status
-    if status is None:
-        return []
+    status = pod_status(resource)
     found = [
         str(entry.get("ip"))
         for entry in status.get("podIPs") or ()
@@ -1355,15 +1343,10 @@ def _pod_ips(resource: Resource[Any]) -> list[str]:
 
 def _pod_ip(resource: Resource[Any]) -> str | None:
     """A Pod's ``status.podIP``, the address istiod knows its proxy and endpoints by."""
-    status = resource.status
-    ip = status.get("podIP") if status is not None else None
+    ip = pod_status(resource).get("podIP")
     return ip if isinstance(ip, str) and ip else None
 
 
-def _proxy_type(meta: ObjectMeta) -> ProxyType:
-    if meta.labels.get("gateway.istio.io/managed") == "istio.io-mesh-controller":
-        return ProxyType.WAYPOINT
-    if "istio" in meta.labels and meta.labels["istio"].endswith("gateway"):
-        return ProxyType.ROUTER
-    kind = meta.annotations.get("inject.istio.io/templates", "")
-    return _PROXY_TYPES.get(kind, ProxyType.SIDECAR)
+def _proxy_type(meta: ObjectMeta, resource: Resource[Any]) -> ProxyType:
+    # 3.6.1: the pod's proxy command, injection templates, then the gateway labels.
+    return ProxyType(proxy_type(meta, pod_spec_of(resource), resource.metadata.labels))
