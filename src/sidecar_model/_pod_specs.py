@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from sidecar_model.resources import CronJobSpec, PodSpec, WorkloadControllerSpec
+from sidecar_model.resources import CronJobSpec, PodSpec, PodTemplate, WorkloadControllerSpec
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,16 +21,22 @@ if TYPE_CHECKING:
 PROXY_CONTAINER: Final = "istio-proxy"
 
 
-def pod_spec_of(resource: Resource[Any]) -> PodSpec | None:
-    """The spec of the pods ``resource`` runs: a Pod's own, or its controller's pod template's."""
+def pod_template_of(resource: Resource[Any]) -> PodTemplate | None:
+    """The metadata and spec of the pods ``resource`` runs: a Pod's own, or its pod template."""
     spec = resource.spec
     if isinstance(spec, PodSpec):
-        return spec
-    if isinstance(spec, CronJobSpec) and spec.job_template is not None:
-        spec = spec.job_template.spec
-    if isinstance(spec, WorkloadControllerSpec) and spec.template is not None:
-        return spec.template.spec
+        return PodTemplate(metadata=resource.metadata, spec=spec)
+    if isinstance(spec, CronJobSpec):
+        spec = spec.job_template.spec if spec.job_template is not None else None
+    if isinstance(spec, WorkloadControllerSpec):
+        return spec.template
     return None
+
+
+def pod_spec_of(resource: Resource[Any]) -> PodSpec | None:
+    """The spec of the pods ``resource`` runs, if it runs any."""
+    template = pod_template_of(resource)
+    return None if template is None else template.spec
 
 
 def containers(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import ipaddress
 import itertools
 from collections.abc import Mapping
@@ -22,18 +23,21 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, freeze, thaw
+from sidecar_model._delegates import merge_delegate_routes
 from sidecar_model._export_annotation import annotation_export_set
 from sidecar_model._gateways import proxy_type
 from sidecar_model._kube_protocol import kubernetes_port_protocol
-from sidecar_model._pod_specs import pod_spec_of
+from sidecar_model._pod_specs import pod_spec_of, pod_template_of
 from sidecar_model._pod_status import pod_status
 from sidecar_model._results import gc_paused
+from sidecar_model._target_ports import target_port_name, with_named_target_ports
 from sidecar_model.errors import ManifestError, Problem
 from sidecar_model.model import WIRE_NAME, Protocol, Sidecar
 from sidecar_model.resources import (
     WORKLOAD_CONTROLLER_KINDS,
     CronJobSpec,
     DestinationRuleSpec,
+    HTTPRoute,
     KubernetesServiceSpec,
     ObjectMeta,
     Resource,
@@ -330,6 +334,8 @@ class ServicePort:
     protocol: Protocol = Protocol.UNSUPPORTED
     #: The workload port traffic is delivered to, when it differs from ``number`` (§6.2).
     target_port: int | None = None
+    #: The container port name a Kubernetes ``targetPort`` refers to, if it names one (§4.2.6).
+    target_port_name: str | None = None
 
     def __str__(self) -> str:
         """``9080/HTTP (http)``."""
@@ -893,6 +899,7 @@ def _build(
             namespaces[resource.name or ""] = resource.metadata.labels
         else:
             workload_resources.append(resource)
+    services = with_named_target_ports(services, workload_resources)  # 4.2.6
     services = _with_endpoints(services, [*workloads, *_instances(workload_resources)])
     for resource in _without_owned(workload_resources):
         workloads.extend(_workloads_of(resource))
@@ -1044,6 +1051,7 @@ def _kubernetes_service(
                 number=p.port or 0,
                 protocol=kubernetes_port_protocol(p.port or 0, p.name, p.protocol, p.app_protocol),
                 target_port=_int_or_none(p.extra.get("targetPort")),
+                target_port_name=target_port_name(p.extra.get("targetPort")),
             )
             for p in spec.ports
         ),
@@ -1060,7 +1068,7 @@ def _kubernetes_service(
 
 
 def _int_or_none(value: object) -> int | None:
-    # A named targetPort needs the pod's container ports, which the mesh does not read.
+    # A named targetPort is resolved from the pods' container ports later (4.2.6).
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
@@ -1117,7 +1125,7 @@ def _virtual_services(
         http: list[tuple[frozenset[str], tuple[tuple[str, int], ...]]] = []
         for route in spec.http:
             if route.delegate is not None:
-                http.extend(_delegate_routes(route.delegate, namespace, by_name, config))
+                http.extend(_delegate_routes(route, namespace, by_name, config))
             else:
                 http.append(_http_route(route, namespace, domain))
         l4 = tuple(
@@ -1158,22 +1166,30 @@ def _http_route(
 
 
 def _delegate_routes(
-    delegate: Any,  # noqa: ANN401 - resources.Delegate
+    root: HTTPRoute,
     namespace: str,
     by_name: dict[tuple[str, str | None], Resource[VirtualServiceSpec]],
     config: MeshConfig,
 ) -> Iterator[tuple[frozenset[str], tuple[tuple[str, int], ...]]]:
+    delegate = root.delegate
+    assert delegate is not None  # noqa: S101 - only delegating routes come here
     target_ns = delegate.namespace or namespace
     target = by_name.get((target_ns, delegate.name))
-    if target is None:
-        return
+    if target is None or target.spec.hosts:
+        return  # 4.3.5: only a VirtualService without hosts can be a delegate
     declared = target.spec.export_to or config.default_virtual_service_export_to
     export = {target_ns if e == "." else e for e in declared}
     if "*" not in export and namespace not in export:
         return  # 4.3.5: the delegate is not exported to the root's namespace
-    for route in target.spec.http:
-        if route.delegate is None:
-            yield _http_route(route, target_ns, config.cluster_domain)
+    domain = config.cluster_domain
+    for route in merge_delegate_routes(
+        root,
+        namespace,
+        target.spec.http,
+        target_ns,
+        functools.partial(resolve_short_name, namespace=namespace, domain=domain),
+    ):
+        yield _http_route(route, target_ns, domain)
 
 
 def _destinations(routes: Iterable[Any], namespace: str, domain: str) -> Iterator[tuple[str, int]]:
@@ -1282,14 +1298,8 @@ def _owner(meta: ObjectMeta) -> tuple[str, str] | None:
 
 
 def _template_labels(resource: Resource[Any]) -> FrozenDict[str, str] | None:
-    spec = resource.spec
-    if isinstance(spec, WorkloadControllerSpec) and spec.template is not None:
-        return spec.template.metadata.labels
-    if isinstance(spec, CronJobSpec) and spec.job_template is not None:
-        job = spec.job_template.spec
-        if job is not None and job.template is not None:
-            return job.template.metadata.labels
-    return None
+    template = pod_template_of(resource) if resource.kind != "Pod" else None
+    return None if template is None else template.metadata.labels
 
 
 def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
