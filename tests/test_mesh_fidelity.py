@@ -460,6 +460,18 @@ def test_the_root_mirror_counts_only_through_surviving_delegate_routes() -> None
     assert not reaches(mesh, "shop-client", "shadow.prod")
 
 
+def test_delegation_is_one_level_deep() -> None:
+    # A delegate's own delegating route is merged like any other, but never followed.
+    mesh = delegation(
+        "{delegate: {name: child, namespace: team}}",
+        "{http: [{delegate: {name: grandchild, namespace: team}}]}\n---\n"
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: grandchild, namespace: team}\n"
+        "spec: {http: [{route: [{destination: {host: canary.prod.svc.cluster.local}}]}]}",
+    )
+    assert not reaches(mesh, "shop-client", "canary.prod")
+
+
 @pytest.mark.parametrize(
     ("root_match", "delegate_match", "kept"),
     [

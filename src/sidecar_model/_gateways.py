@@ -68,7 +68,7 @@ def _declared_command(spec: PodSpec | None) -> str | None:
         args = container.get("args")
         if isinstance(args, (list, tuple)) and len(args) >= 2 and args[0] == "proxy":  # noqa: PLR2004 - "proxy <type>"
             kind = args[1]
-            return kind if kind in _PROXY_TYPES else None
+            return kind if isinstance(kind, str) and kind in _PROXY_TYPES else None
     return None
 
 

@@ -1172,9 +1172,8 @@ def _delegate_routes(
     config: MeshConfig,
 ) -> Iterator[tuple[frozenset[str], tuple[tuple[str, int], ...]]]:
     delegate = root.delegate
-    assert delegate is not None  # noqa: S101 - only delegating routes come here
-    target_ns = delegate.namespace or namespace
-    target = by_name.get((target_ns, delegate.name))
+    target_ns = (delegate.namespace if delegate else None) or namespace
+    target = by_name.get((target_ns, delegate.name)) if delegate else None
     if target is None or target.spec.hosts:
         return  # 4.3.5: only a VirtualService without hosts can be a delegate
     declared = target.spec.export_to or config.default_virtual_service_export_to
