@@ -578,7 +578,8 @@ def test_malformed_pod_status_is_refused_with_its_location(status: str, path: st
     assert isinstance(caught.value, SidecarModelError)
     (problem,) = caught.value.problems
     assert (problem.source, problem.path, problem.line) == ("pods.yaml", path, 5)
-    assert "Pod n/p" in problem.message
+    assert problem.message.startswith("Pod n/p: expected ")
+    assert "tuple" not in problem.message  # said in the manifest's words: a list, an object
 
 
 def test_well_formed_pod_status_still_gives_addresses() -> None:

@@ -47,7 +47,7 @@ def _refused(resource: Resource[Any], path: str, expected: str, value: object) -
     document = getattr(source, "document", None)
     name = f"{resource.namespace or 'default'}/{resource.name or '<unnamed>'}"
     problem = Problem(
-        message=f"{resource.kind} {name}: expected {expected}, got {type(value).__name__}",
+        message=f"{resource.kind} {name}: expected {expected}, got {_yaml_kind(value)}",
         code="bad-pod-status",
         path=path,
         document=document if isinstance(document, int) else None,
@@ -56,3 +56,16 @@ def _refused(resource: Resource[Any], path: str, expected: str, value: object) -
         source=None if source is None else source.name,
     )
     return ManifestError([problem])
+
+
+def _yaml_kind(value: object) -> str:
+    # The value's kind in the manifest's own vocabulary (a frozen list is a tuple here).
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string" if isinstance(value, str) else "null"
