@@ -192,8 +192,9 @@ def test_service_entry_makes_one_service_per_host_and_address(mesh: Mesh) -> Non
     api = mesh.services_by_hostname["api.example.com"]
     assert [s.address for s in api] == ["10.1.0.1", "10.2.0.0/16"]  # /32 → IP, non-IP skipped
     assert all(s.registry is Registry.EXTERNAL and s.export_to == frozenset(".") for s in api)
-    # 4.3.4: a short ServiceEntry host expands in the entry's namespace
-    assert "payments.billing.svc.cluster.local" in mesh.services_by_hostname
+    # §0.4: a single-label ServiceEntry host is used verbatim, never expanded
+    assert "payments" in mesh.services_by_hostname
+    assert "payments.billing.svc.cluster.local" not in mesh.services_by_hostname
     assert api[0].endpoints == ("1.2.3.4",)
 
 

@@ -32,6 +32,7 @@ from sidecar_model.mesh._istio import (
 )
 from sidecar_model.mesh._kubernetes import _kubernetes_service, _without_owned, _workloads_of
 from sidecar_model.mesh._order import _normalise_ts, _order_key
+from sidecar_model.mesh._target_ports import with_named_target_ports
 from sidecar_model.mesh._values import (
     WILDCARD_ADDRESS,
     DestinationRuleInfo,
@@ -66,7 +67,7 @@ def _build(
         elif isinstance(spec, KubernetesServiceSpec):
             services.append(_kubernetes_service(resource, spec, domain))
         elif isinstance(spec, ServiceEntrySpec):
-            services.extend(_service_entry_services(resource, spec, namespace, domain))
+            services.extend(_service_entry_services(resource, spec, namespace))
         elif isinstance(spec, VirtualServiceSpec):
             vs_resources.append(resource)
         elif isinstance(spec, DestinationRuleSpec):
@@ -75,6 +76,7 @@ def _build(
             namespaces[resource.name or ""] = resource.metadata.labels
         else:
             workload_resources.append(resource)
+    services = with_named_target_ports(services, workload_resources)  # 4.2.6
     services = _with_endpoints(services, [*workloads, *_instances(workload_resources)])
     for resource in _without_owned(workload_resources):
         workloads.extend(_workloads_of(resource))

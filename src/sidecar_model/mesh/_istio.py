@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +14,12 @@ if TYPE_CHECKING:
     from sidecar_model.mesh._config import MeshConfig
     from sidecar_model.resources import (
         DestinationRuleSpec,
+        HTTPRoute,
         Resource,
         ServiceEntrySpec,
         VirtualServiceSpec,
     )
+from sidecar_model.mesh._delegates import merge_delegate_routes
 from sidecar_model.mesh._names import _is_cidr, resolve_short_name
 from sidecar_model.mesh._order import _normalise_ts, _order_key
 from sidecar_model.mesh._values import (
@@ -30,7 +33,7 @@ from sidecar_model.mesh._values import (
 
 
 def _service_entry_services(
-    resource: Resource[ServiceEntrySpec], spec: ServiceEntrySpec, namespace: str, domain: str
+    resource: Resource[ServiceEntrySpec], spec: ServiceEntrySpec, namespace: str
 ) -> Iterator[MeshService]:
     ports = tuple(
         ServicePort(
@@ -44,10 +47,9 @@ def _service_entry_services(
     addresses = [a.removesuffix("/32").removesuffix("/128") for a in spec.addresses if _is_cidr(a)]
     selector = spec.workload_selector.labels if spec.workload_selector is not None else None
     for host in spec.hosts:
-        hostname = resolve_short_name(host, namespace, domain)
         for address in addresses or [WILDCARD_ADDRESS]:
             yield MeshService(
-                hostname=hostname,
+                hostname=host,  # §0.4: ServiceEntry hosts are used verbatim, never expanded
                 namespace=namespace,
                 name=resource.name or "",
                 ports=ports,
@@ -83,7 +85,7 @@ def _virtual_services(
         http: list[tuple[frozenset[str], tuple[tuple[str, int], ...]]] = []
         for route in spec.http:
             if route.delegate is not None:
-                http.extend(_delegate_routes(route.delegate, namespace, by_name, config))
+                http.extend(_delegate_routes(route, namespace, by_name, config))
             else:
                 http.append(_http_route(route, namespace, domain))
         l4 = tuple(
@@ -124,22 +126,29 @@ def _http_route(
 
 
 def _delegate_routes(
-    delegate: Any,  # noqa: ANN401 - resources.Delegate
+    root: HTTPRoute,
     namespace: str,
     by_name: dict[tuple[str, str | None], Resource[VirtualServiceSpec]],
     config: MeshConfig,
 ) -> Iterator[tuple[frozenset[str], tuple[tuple[str, int], ...]]]:
-    target_ns = delegate.namespace or namespace
-    target = by_name.get((target_ns, delegate.name))
-    if target is None:
-        return
+    delegate = root.delegate
+    target_ns = (delegate.namespace if delegate else None) or namespace
+    target = by_name.get((target_ns, delegate.name)) if delegate else None
+    if target is None or target.spec.hosts:
+        return  # 4.3.5: only a VirtualService without hosts can be a delegate
     declared = target.spec.export_to or config.default_virtual_service_export_to
     export = {target_ns if e == "." else e for e in declared}
     if "*" not in export and namespace not in export:
         return  # 4.3.5: the delegate is not exported to the root's namespace
-    for route in target.spec.http:
-        if route.delegate is None:
-            yield _http_route(route, target_ns, config.cluster_domain)
+    domain = config.cluster_domain
+    for route in merge_delegate_routes(
+        root,
+        namespace,
+        target.spec.http,
+        target_ns,
+        functools.partial(resolve_short_name, namespace=namespace, domain=domain),
+    ):
+        yield _http_route(route, target_ns, domain)
 
 
 def _destinations(routes: Iterable[Any], namespace: str, domain: str) -> Iterator[tuple[str, int]]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from sidecar_model.model import Protocol
+from sidecar_model.mesh._export_annotation import annotation_export_set
+from sidecar_model.mesh._gateways import proxy_type
+from sidecar_model.mesh._kube_protocol import kubernetes_port_protocol
+from sidecar_model.mesh._pod_specs import pod_spec_of, pod_template_of
+from sidecar_model.mesh._pod_status import pod_status
+from sidecar_model.mesh._target_ports import target_port_name
 from sidecar_model.resources import (
-    EXPORT_TO_ANNOTATION,
     WORKLOAD_CONTROLLER_KINDS,
     CronJobSpec,
     KubernetesServiceSpec,
@@ -38,8 +42,7 @@ def _kubernetes_service(
 ) -> MeshService:
     namespace = resource.namespace or "default"
     name = resource.name or ""
-    annotation = resource.metadata.annotations.get(EXPORT_TO_ANNOTATION, "")
-    export = frozenset(e.strip() for e in annotation.split(",")) if annotation.strip() else None
+    export = annotation_export_set(resource.metadata.annotations)
     headless = spec.cluster_ip in {"None", ""} or spec.cluster_ip is None
     # istiod's ConvertService: an ExternalName with a name is an alias (unless clusterIP is
     # None, which makes any Service headless); the ENABLE_EXTERNAL_NAME_ALIAS opt-out is gone.
@@ -55,8 +58,9 @@ def _kubernetes_service(
             ServicePort(
                 name=p.name or "",
                 number=p.port or 0,
-                protocol=_kubernetes_protocol(p.name, p.protocol, p.app_protocol),
+                protocol=kubernetes_port_protocol(p.port or 0, p.name, p.protocol, p.app_protocol),
                 target_port=_int_or_none(p.extra.get("targetPort")),
+                target_port_name=target_port_name(p.extra.get("targetPort")),
             )
             for p in spec.ports
         ),
@@ -73,22 +77,10 @@ def _kubernetes_service(
 
 
 def _int_or_none(value: object) -> int | None:
-    # A named targetPort needs the pod's container ports, which the mesh does not read.
+    # A named targetPort is resolved from the pods' container ports later (4.2.6).
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _kubernetes_protocol(name: str | None, protocol: str | None, app: str | None) -> Protocol:
-    # Istio's port-protocol convention: appProtocol, else the name prefix before "-".
-    if protocol == "UDP":
-        return Protocol.UDP
-    if app:
-        return Protocol.parse(app.removeprefix("kubernetes.io/").split(":")[0])
-    if name:
-        return Protocol.parse(name.split("-")[0])
-    return Protocol.UNSUPPORTED
-
-
-_PROXY_TYPES: Final = {"router": ProxyType.ROUTER, "waypoint": ProxyType.WAYPOINT}
 #: Kinds whose objects a dump may hold next to the objects they own.
 _CONTROLLER_KINDS: Final = frozenset({*(k for _, k in WORKLOAD_CONTROLLER_KINDS), "CronJob"})
 #: An owner a dump may lack, and the owner of *that* its name leads to: a Deployment's
@@ -155,14 +147,8 @@ def _owner(meta: ObjectMeta) -> tuple[str, str] | None:
 
 
 def _template_labels(resource: Resource[Any]) -> FrozenDict[str, str] | None:
-    spec = resource.spec
-    if isinstance(spec, WorkloadControllerSpec) and spec.template is not None:
-        return spec.template.metadata.labels
-    if isinstance(spec, CronJobSpec) and spec.job_template is not None:
-        job = spec.job_template.spec
-        if job is not None and job.template is not None:
-            return job.template.metadata.labels
-    return None
+    template = pod_template_of(resource) if resource.kind != "Pod" else None
+    return None if template is None else template.metadata.labels
 
 
 def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
@@ -194,7 +180,7 @@ def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
         namespace=resource.namespace or "default",
         labels=meta.labels,
         name=resource.name or "",
-        proxy_type=_proxy_type(meta),
+        proxy_type=_proxy_type(meta, resource),
         interception_mode=meta.annotations.get("sidecar.istio.io/interceptionMode", "REDIRECT"),
         ip=_pod_ip(resource) if resource.kind == "Pod" else None,
         ip_family=IPFamily.of(_pod_ips(resource)) if resource.kind == "Pod" else IPFamily.IPV4,
@@ -204,9 +190,7 @@ def _workloads_of(resource: Resource[Any]) -> Iterator[Workload]:
 
 def _pod_ips(resource: Resource[Any]) -> list[str]:
     """A Pod's ``status.podIPs`` (or ``podIP``): every address, for its IP family."""
-    status = resource.status
-    if status is None:
-        return []
+    status = pod_status(resource)
     found = [
         str(entry.get("ip"))
         for entry in status.get("podIPs") or ()
@@ -218,15 +202,10 @@ def _pod_ips(resource: Resource[Any]) -> list[str]:
 
 def _pod_ip(resource: Resource[Any]) -> str | None:
     """A Pod's ``status.podIP``, the address istiod knows its proxy and endpoints by."""
-    status = resource.status
-    ip = status.get("podIP") if status is not None else None
+    ip = pod_status(resource).get("podIP")
     return ip if isinstance(ip, str) and ip else None
 
 
-def _proxy_type(meta: ObjectMeta) -> ProxyType:
-    if meta.labels.get("gateway.istio.io/managed") == "istio.io-mesh-controller":
-        return ProxyType.WAYPOINT
-    if "istio" in meta.labels and meta.labels["istio"].endswith("gateway"):
-        return ProxyType.ROUTER
-    kind = meta.annotations.get("inject.istio.io/templates", "")
-    return _PROXY_TYPES.get(kind, ProxyType.SIDECAR)
+def _proxy_type(meta: ObjectMeta, resource: Resource[Any]) -> ProxyType:
+    # 3.6.1: the pod's proxy command, injection templates, then the gateway labels.
+    return ProxyType(proxy_type(meta, pod_spec_of(resource), resource.metadata.labels))

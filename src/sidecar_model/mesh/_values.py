@@ -82,6 +82,8 @@ class ServicePort:
     protocol: Protocol = Protocol.UNSUPPORTED
     #: The workload port traffic is delivered to, when it differs from ``number`` (§6.2).
     target_port: int | None = None
+    #: The container port name a Kubernetes ``targetPort`` refers to, if it names one (§4.2.6).
+    target_port_name: str | None = None
 
     def __str__(self) -> str:
         """``9080/HTTP (http)``."""
