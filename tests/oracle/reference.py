@@ -1034,6 +1034,7 @@ class Listeners:
         self.entries: dict[tuple[str, int], Entry] = {}
         self.collisions = "filter_chain_collisions" in cluster.switches
         self.uds_by_protocol = "uds_tcp" in cluster.switches
+        self.sniffed_route_owner = "sniffed_route_owner" in cluster.switches
 
     def on_wildcard(self, bind: str | None, binds: bool, protocol: str) -> bool:  # noqa: FBT001
         """L3: whether the listener counts as sitting on the wildcard, where proxy ports are."""
@@ -1268,6 +1269,16 @@ class Listeners:
                 shadowed += [h for h in entry.http if h not in served]
             elif cat == "auto":
                 route = f"{entry.tcp[0]}:{entry.port}"
+        if (
+            self.sniffed_route_owner
+            and route is not None
+            and not entry.uds
+            and route != str(entry.port)
+        ):
+            # R1, MSP3: istiod resolves a sniffed route "<host>:P" against the egress
+            # listener owning port P, as any other route of that port.
+            serving = self.route_owner(entry.port, route)
+            owner = None if serving is None else serving.index
         hosts = list(dict.fromkeys(hosts))
         return {
             "address": entry.address,

@@ -54,7 +54,7 @@ PENDING: Final[dict[str, tuple[str, str, str]]] = {
     "omitted_cluster_ip": (
         "§4.2.6",
         "a ClusterIP Service without clusterIP (not applied yet) is taken for a headless one",
-        "issue 12: mesh-building fidelity (found by the oracle)",
+        "found by the oracle; no issue yet",
     ),
     "filter_chain_collisions": (
         "L6, L6a, L6b",
@@ -82,13 +82,25 @@ PENDING: Final[dict[str, tuple[str, str, str]]] = {
         "listeners do not yet say where traffic no chain or virtual host claims goes",
         "issue 12: unmatched-traffic handling",
     ),
+    "sniffed_route_owner": (
+        "§5.12 R1, MSP3",
+        (
+            "a sniffed listener's route `<host>:P` has no owning egress listener "
+            "(route_egress_index None); istiod resolves it like route `P`, against the first "
+            "egress listener with port P or the catch-all (GetEgressListenerForRDS)"
+        ),
+        "found by the oracle; no issue yet",
+    ),
     "reserved_inbound_ports": (
         "§6.2a",
         (
             "service-derived inbound ports equal to a proxy port (15021, 15090, 15001, 15006) "
             "get an inbound listener"
         ),
-        "issue 12: inbound fidelity (found by the oracle)",
+        (
+            "found by the oracle; no issue yet (istiod's getFilterChainsByServicePort checks "
+            "CanBindToPort against the wildcard for every service target port)"
+        ),
     ),
 }
 
