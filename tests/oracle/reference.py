@@ -118,6 +118,22 @@ def overlaps(n: str, o: str) -> bool:
     return exact.endswith(pattern[1:])
 
 
+def more_specific_key(host: str) -> tuple[bool, int, str]:
+    """§5.1.4 as a sort key: exact before wildcard, then longer, then A to Z."""
+    return (wild(host), -len(host), host)
+
+
+def most_specific_host_match(needle: str, exact: set[str], wildcards: set[str]) -> str | None:
+    """§5.1.5: the exact key, the verbatim wildcard key, else the most specific covering one."""
+    if not wild(needle) and needle in exact:
+        return needle
+    if wild(needle) and needle in wildcards:
+        return needle
+    rest = needle[1:] if wild(needle) else needle
+    covering = [k for k in wildcards if rest.endswith(k[1:])]
+    return min(covering, key=more_specific_key) if covering else None
+
+
 def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
