@@ -454,6 +454,34 @@ class _Gen:
             dest["port"] = {"number": rng.choice([80, 8080, 5432, 9090, 1234])}
         return dest
 
+    def delegate(self, i: int, ns: str) -> dict[str, Any]:
+        """A root route delegating to a host-less VirtualService, which it writes (§4.3.5)."""
+        rng = self.rng
+        child = f"child{i}"
+        root_route: dict[str, Any] = {"delegate": {"name": child, "namespace": ns}}
+        if rng.random() < 0.6:
+            root_route["match"] = [{"sourceNamespace": self.ns()}]
+        if rng.random() < 0.4:
+            root_route["mirror"] = {"host": rng.choice(self.hosts or ["m.example.com"])}
+        child_route: dict[str, Any] = {"route": [{"destination": self.destination()}]}
+        if rng.random() < 0.4:
+            child_route["match"] = [{"sourceNamespace": self.ns()}]
+        if rng.random() < 0.3:
+            child_route["mirror"] = self.destination()
+        child_spec: dict[str, Any] = {"http": [child_route]}
+        if rng.random() < 0.2:
+            child_spec["exportTo"] = ["."]
+        self.docs.append(
+            {
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "VirtualService",
+                "metadata": _meta(rng, child, rng.choice([ns, ns, self.ns()])),
+                "spec": child_spec,
+            }
+        )
+        self.saw("delegate VirtualService")
+        return root_route
+
     def virtual_service(self, i: int) -> None:
         rng = self.rng
         ns = self.ns()
@@ -481,25 +509,7 @@ class _Gen:
         if export is not None:
             spec["exportTo"] = [e for e in export if e != "~"] or ["*"]
         if "delegate_merge" in self.switches and rng.random() < 0.2:
-            child = f"child{i}"
-            spec["http"].append(
-                {
-                    "match": [{"sourceNamespace": self.ns()}],
-                    "delegate": {"name": child, "namespace": ns},
-                }
-            )
-            child_spec: dict[str, Any] = {
-                "http": [{"route": [{"destination": self.destination()}]}]
-            }
-            self.docs.append(
-                {
-                    "apiVersion": "networking.istio.io/v1",
-                    "kind": "VirtualService",
-                    "metadata": _meta(rng, child, ns),
-                    "spec": child_spec,
-                }
-            )
-            self.saw("delegate VirtualService")
+            spec["http"].append(self.delegate(i, ns))
         self.docs.append(
             {
                 "apiVersion": "networking.istio.io/v1",

@@ -318,7 +318,7 @@ def build(text: str, switches: frozenset[str]) -> Cluster:  # noqa: C901 - one b
     return Cluster(
         config,
         services,
-        _virtual_services(vs_docs, config, switches),
+        _virtual_services(vs_docs, config),
         sidecars,
         pods,
         labels,
@@ -512,8 +512,34 @@ def _resolve_aliases(services: list[Svc]) -> None:
             s.aliases = tuple(sorted(found[s.host]))
 
 
+def _conflicts(root_match: dict[str, Any], match: dict[str, Any]) -> bool:
+    """§4.3.5, for the fields the generator writes: the root names a sourceNamespace and the
+    delegate's match does not name the same one."""
+    wanted = root_match.get("sourceNamespace")
+    return bool(wanted) and match.get("sourceNamespace") != wanted
+
+
+def _merged_route(root: dict[str, Any], child: dict[str, Any]) -> dict[str, Any] | None:
+    """§4.3.5: delegate route ``child`` merged into root route ``root``, or None if dropped."""
+    root_matches, child_matches = root.get("match") or [], child.get("match") or []
+    if not root_matches:
+        matches = child_matches
+    elif not child_matches:
+        matches = root_matches
+    else:
+        if any(all(_conflicts(r, m) for r in root_matches) for m in child_matches):
+            return None
+        matches = [
+            {**r, **{k: v for k, v in m.items() if v}}
+            for r in root_matches
+            for m in child_matches
+            if not _conflicts(r, m)
+        ]
+    return {**child, "match": matches}
+
+
 def _virtual_services(  # noqa: C901 - §4.3.1 to §4.3.5, transcribed
-    docs: list[dict[str, Any]], config: Config, switches: frozenset[str]
+    docs: list[dict[str, Any]], config: Config
 ) -> list[Vs]:
     domain = config.domain
     by_name = {
@@ -577,18 +603,19 @@ def _virtual_services(  # noqa: C901 - §4.3.1 to §4.3.5, transcribed
             t_export = {target_ns if e == "." else e for e in t_declared}
             if "*" not in t_export and ns not in t_export:
                 continue
-            root_sources, root_pairs = http_route({**route, "route": []}, ns)
             for child in target["spec"].get("http") or ():
-                if child.get("delegate") is not None:
+                merged = None if child.get("delegate") else _merged_route(route, child)
+                if merged is None:
                     continue
-                sources, pairs = http_route(child, target_ns)
-                if "delegate_merge" in switches:
-                    # §4.3.5: merged matches inherit the root's sourceNamespace; the root's
-                    # mirrors apply where the delegate route sets none.
-                    sources = sources | root_sources
-                    has_mirror = child.get("mirror") is not None or child.get("mirrors")
-                    if not has_mirror:
-                        pairs = pairs + list(root_pairs)
+                sources = frozenset(
+                    m["sourceNamespace"] for m in merged["match"] if m.get("sourceNamespace")
+                )
+                pairs = destinations(child.get("route") or [], target_ns)
+                for key in ("mirror", "mirrors"):
+                    # The delegate's own mirrors, else those the root lends (§4.3.5), each
+                    # with short names expanded where it was written.
+                    owner, owner_ns = (child, target_ns) if child.get(key) else (route, ns)
+                    pairs += http_route({key: owner.get(key)}, owner_ns)[1]
                 vs.http.append((sources, pairs))
         for route in [*(spec.get("tcp") or ()), *(spec.get("tls") or ())]:
             vs.l4.extend(destinations(route.get("route") or [], ns))
