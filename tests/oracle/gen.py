@@ -204,7 +204,7 @@ class _Gen:
 
     # ------------------------------------------------------------------ services
 
-    def kube_service(self, i: int) -> None:  # noqa: C901 - one random decision per branch
+    def kube_service(self, i: int) -> None:  # noqa: C901, PLR0912 - one random decision per branch
         rng = self.rng
         ns = self.ns()
         name = f"svc{i % 3}"
@@ -225,11 +225,16 @@ class _Gen:
                 port["targetPort"] = number + 1000
             if "named_target_port" in self.switches and rng.random() < 0.2:
                 port["targetPort"] = rng.choice(["web", "db", "missing"])
-            if "kubernetes_port_protocol" in self.switches and rng.random() < 0.2:
-                port["appProtocol"] = rng.choice(
-                    ["kubernetes.io/h2c", "kubernetes.io/ws", "http", "grpc-web"]
-                )
-            ports.append(port)
+            if "kubernetes_port_protocol" in self.switches and rng.random() < 0.3:
+                if rng.random() < 0.5:
+                    port["appProtocol"] = rng.choice(
+                        ["kubernetes.io/h2c", "kubernetes.io/ws", "http", "grpc-web", "web"]
+                    )
+                else:  # §1.10.4 steps 4 and 6: names istiod converts on its own terms
+                    port["name"] = rng.choice(["grpc-web-api", "db", "udp-dns", "HTTP2-x"])
+                    port["port"] = rng.choice([number, 3306, 53, 27017, 25])
+            if all(p["port"] != port["port"] for p in ports):
+                ports.append(port)
         spec: dict[str, Any] = {"ports": ports, "selector": {"app": f"app{rng.randrange(3)}"}}
         roll = rng.random()
         if roll < 0.1:
