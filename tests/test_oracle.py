@@ -60,6 +60,7 @@ FLOORS = {
     "ingress listener": 0.28,
     "dual-stack or IPv6 pod": 0.14,
     "waypoint pod": 0.08,
+    "malformed egress host": 0.12,
     "listener with shadowed hosts": 0.05,
     "socket-binding listener": 0.26,
     "unix socket listener built": 0.09,

@@ -49,6 +49,7 @@ generator's own choices first, then outcomes the reference's answers show
     delegate VirtualService                        0.0%
     gateway pod                                    0.0%
     waypoint pod                                  17.7%
+    malformed egress host                         24.3%
     listener with shadowed hosts                  11.8%
     socket-binding listener                       53.5%
     unix socket listener built                    18.7%
@@ -115,6 +116,7 @@ FEATURES = (
     "delegate VirtualService",
     "gateway pod",
     "waypoint pod",
+    "malformed egress host",
 )
 
 PORTS = (
@@ -171,6 +173,8 @@ def _meta(rng: random.Random, name: str, ns: str, **extra: Any) -> dict[str, Any
 class _Gen:
     def __init__(self, seed: int, switches: frozenset[str]) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible test data
+        # A second stream for later additions, so that the meshes of the first stay the same.
+        self.extra = random.Random(seed ^ 0x5EED)  # noqa: S311 - reproducible test data
         self.switches = switches
         self.features: set[str] = set()
         self.names = [ROOT, *(f"ns{i}" for i in range(self.rng.randint(1, 3)))]
@@ -341,6 +345,10 @@ class _Gen:
                 hosts.append(f"{prefix}/{target}")
                 self.saw("exclusion host")
         del own
+        if self.extra.random() < 0.05:
+            # A host the webhook rejects (§5.2 step 1): istiod skips it and reads the rest.
+            hosts.insert(self.extra.randrange(len(hosts) + 1), self.extra.choice(["web", "a/b/c"]))
+            self.saw("malformed egress host")
         return hosts or ["*/*"]
 
     def egress(self, ns: str) -> list[dict[str, Any]]:  # noqa: C901, PLR0912 - as kube_service
