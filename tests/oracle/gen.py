@@ -222,7 +222,7 @@ class _Gen:
             self.saw("exportTo annotation")
         if "blank_export_annotation" in self.switches and rng.random() < 0.05:
             meta["annotations"] = {"networking.istio.io/exportTo": " "}
-        ports = []
+        ports: list[dict[str, Any]] = []
         for pname, number, _ in rng.sample(PORTS, rng.randint(1, 2)):
             port: dict[str, Any] = {"name": pname, "port": number}
             if rng.random() < 0.3:
