@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 import yaml
-from hypothesis import given, reject
+from hypothesis import event, given, reject
 from hypothesis import strategies as st
 
 import sidecar_model as sm
@@ -351,10 +351,13 @@ def _check_text(text: str | bytes, *, strict: bool) -> None:
     try:
         resources = _quietly(lambda: sm.loads(text, strict=strict, source="fuzz.yaml"))
     except sm.ManifestError as error:
+        event("loads: rejected with located problems")
         _check_located(error)
         return
     except sm.SidecarModelError:
+        event("loads: rejected otherwise")
         return
+    event("loads: accepted, then validated and built into a mesh")
     _check_resources(resources)
 
 
