@@ -100,9 +100,11 @@ with open(sys.argv[1], "w") as out:
     json.dump({"cpu": usage.ru_utime + usage.ru_stime, "wall": wall,
                "maxrss": usage.ru_maxrss, "code": code}, out)
 """
-# The floor of a whole process: parse the file with CSafeLoader and exit normally.
+# The floor of a whole process: parse the file with CSafeLoader (the collector off, as the
+# library loads) and exit normally.
 _FLOOR_SCRIPT: Final = """
-import sys, yaml
+import gc, sys, yaml
+gc.disable()
 with open(sys.argv[1], encoding="utf-8") as file:
     documents = list(yaml.load_all(file.read(), Loader=yaml.CSafeLoader))
 """
@@ -706,12 +708,16 @@ def _load_all(path: Path) -> list[Any]:
     return list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_LOADER))
 
 
-def _load_all_paused(path: Path) -> list[Any]:
-    gc.disable()  # as the library's loading does: the parse allocates only survivors
+def _paused(call: Callable[[], T]) -> T:
+    gc.disable()  # as the library's loading does: a parse allocates only survivors
     try:
-        return _load_all(path)
+        return call()
     finally:
         gc.enable()
+
+
+def _load_all_paused(path: Path) -> list[Any]:
+    return _paused(lambda: _load_all(path))
 
 
 def _floor(plain: Samples, paused: Samples) -> Samples:
@@ -803,7 +809,7 @@ def _loading(
     plain = repeated(lambda: _load_all(dumps.yaml), repeats)
     paused = repeated(lambda: _load_all_paused(dumps.yaml), repeats)
     load_all = _floor(plain, paused)
-    compose = repeated(lambda: _compose_all(dumps.yaml), repeats)
+    compose = repeated(lambda: _paused(lambda: _compose_all(dumps.yaml)), repeats)
     loads_json = repeated(lambda: _json_loads(dumps.json), repeats)
     yaml_runs, resolve_runs = [], []
     checksum = 0
@@ -820,7 +826,7 @@ def _loading(
         mesh_yaml.cpu / load_all.cpu,
         None,
         f"Mesh.load {mesh_yaml.text()}; load_all {plain.text()}, with the collector "
-        f"off {paused.text()}; compose_all {compose.text()} = "
+        f"off {paused.text()}; compose_all (collector off) {compose.text()} = "
         f"{compose.cpu / load_all.cpu:.2f}x load_all",
     )
     yield _row(
