@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from sidecar_model.mesh import MeshService, Workload
 
-__all__ = ["measurements", "mesh_text"]
+__all__ = ["measurements", "mesh_resources", "mesh_text"]
 
 RATIO_TARGET: Final = 1.5
 NETWORKING: Final = "networking.istio.io/v1"
@@ -116,14 +116,23 @@ def _pod(workload: Workload) -> Resource[Any]:
     )
 
 
-def mesh_text(seed: int, knobs: dict[str, Any]) -> tuple[str, Any]:
-    """The generated mesh as one YAML stream of Kubernetes objects, and its MeshConfig."""
+def mesh_resources(seed: int, knobs: dict[str, Any]) -> tuple[list[Resource[Any]], Any]:
+    """The generated mesh as Kubernetes objects, and meshgen's inputs it was made from.
+
+    The objects end with one Pod per workload, in the order of ``inputs.workloads``.
+    """
     inputs = standalone.test_module("meshgen").generate_inputs(seed, **knobs)
     resources = [
         *inputs.resources,
         *(_service(s) for s in inputs.services),
         *(_pod(w) for w in inputs.workloads),
     ]
+    return resources, inputs
+
+
+def mesh_text(seed: int, knobs: dict[str, Any]) -> tuple[str, Any]:
+    """The generated mesh as one YAML stream of Kubernetes objects, and its MeshConfig."""
+    resources, inputs = mesh_resources(seed, knobs)
     return dumps(resources), inputs.config
 
 

@@ -15,6 +15,7 @@ Run it as a script from the repository root, with the library importable::
     python benchmarks/run.py                # codec group, N=10,000 and 100,000
     python benchmarks/run.py --quick        # skip the 100,000-document step
     python benchmarks/run.py --n 2000 --check --gc-variants
+    python benchmarks/run.py --group e2e --quick --realistic-pods 1000
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class Options:
     quick: bool
     check: bool
     gc_variants: bool
+    realistic_pods: int | None = None
+    e2e_repeats: int = 3
 
 
 class GcMode(enum.Enum):
@@ -549,6 +552,19 @@ def recommend_group(options: Options) -> Iterator[Measurement]:
         yield Measurement(label=label, ratio=ratio, target=target, detail=detail)
 
 
+def e2e_group(options: Options) -> Iterator[Measurement]:
+    """Issue 18's end-to-end figures on a generated cluster dump, against CSafeLoader/json."""
+    import e2e_bench  # noqa: PLC0415 - a sibling script module, loaded only when asked
+
+    for label, ratio, target, detail in e2e_bench.measurements(
+        seed=options.seed,
+        quick=options.quick,
+        realistic_pods=options.realistic_pods,
+        repeats=options.e2e_repeats,
+    ):
+        yield Measurement(label=label, ratio=ratio, target=target, detail=detail)
+
+
 #: Benchmark groups by name, run in this order unless --group picks some.
 GROUPS: Final[dict[str, Callable[[Options], Iterator[Measurement]]]] = {
     "codec": codec_group,
@@ -557,6 +573,7 @@ GROUPS: Final[dict[str, Callable[[Options], Iterator[Measurement]]]] = {
     "resolve": resolve_group,
     "analyze": analyze_group,
     "recommend": recommend_group,
+    "e2e": e2e_group,
 }
 
 
@@ -594,6 +611,15 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         action="store_true",
         help="also time with the garbage collector disabled and with gc.freeze()",
     )
+    parser.add_argument(
+        "--realistic-pods",
+        type=positive,
+        default=None,
+        help="e2e: injected Pods in the realistic dump (2,000; 500 with --quick)",
+    )
+    parser.add_argument(
+        "--e2e-repeats", type=positive, default=3, help="e2e: runs of each fast step (3)"
+    )
     args = parser.parse_args(argv)
     return Options(
         groups=tuple(dict.fromkeys(args.group or GROUPS)),
@@ -605,6 +631,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         quick=args.quick,
         check=args.check,
         gc_variants=args.gc_variants,
+        realistic_pods=args.realistic_pods,
+        e2e_repeats=args.e2e_repeats,
     )
 
 
