@@ -133,11 +133,11 @@ def test_the_generator_reaches_every_branch() -> None:
     assert set(gen.FEATURES) - counts.keys() <= {"delegate VirtualService", "gateway pod"}
 
 
-@pytest.mark.parametrize("name", sorted(set(switches.PENDING) - NO_INPUTS))
+@pytest.mark.parametrize("name", sorted(set(switches.PENDING) - NO_INPUTS - switches.ENABLED))
 def test_each_pending_area_still_disagrees(name: str) -> None:
     """An area waiting for a fix disagrees on some mesh; once none does, turn its switch on."""
-    if name in switches.enabled():
-        pytest.skip(f"{name} is switched on")
+    if name in switches.enabled():  # only when SIDECAR_MODEL_ORACLE_SWITCHES turns it on
+        pytest.skip(f"{name} is switched on for this run")
     on = switches.enabled() | {name}
     for seed in range(400):
         text, _ = gen.generate(seed, on)

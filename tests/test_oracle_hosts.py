@@ -12,7 +12,8 @@ import itertools
 
 import pytest
 
-from sidecar_model.hosts import matches, most_specific_match, subset_of
+from sidecar_model.hosts import matches, subset_of
+from sidecar_model.mesh._index import most_specific_match
 from tests.oracle import reference
 
 LABELS = ("a", "ba", "b")

@@ -105,7 +105,15 @@ PENDING: Final[dict[str, tuple[str, str, str]]] = {
 }
 
 #: Switches turned on: each name here has had its fix merged.
-ENABLED: Final[frozenset[str]] = frozenset()
+ENABLED: Final[frozenset[str]] = frozenset(
+    {
+        "blank_export_annotation",
+        "delegate_merge",
+        "gateway_detection",
+        "kubernetes_port_protocol",
+        "service_entry_short_hosts",
+    }
+)
 
 
 def enabled() -> frozenset[str]:
