@@ -1,6 +1,6 @@
 """The Istio ``Sidecar`` API (networking.istio.io v1, v1beta1, v1alpha3) as typed values.
 
-Every message of semantics §1.2 to §1.9 is a frozen, slotted, keyword-only attrs class
+Every message of §1.2 to §1.9 is a frozen, slotted, keyword-only attrs class
 with snake_case attributes. The wire (Kubernetes JSON) name of each attribute is its
 camelCase spelling; :mod:`sidecar_model.codec` owns that mapping, this module knows
 nothing about serialisation.
@@ -98,7 +98,7 @@ def _egress_tuple(value: Iterable[IstioEgressListener]) -> tuple[IstioEgressList
 
 
 class CaptureMode(enum.Enum):
-    """How traffic reaches a listener (semantics §1.8)."""
+    """How traffic reaches a listener (§1.8)."""
 
     #: Use the environment's default capture (iptables redirection where it is set up).
     DEFAULT = "DEFAULT"
@@ -109,7 +109,7 @@ class CaptureMode(enum.Enum):
 
 
 class OutboundTrafficPolicyMode(enum.Enum):
-    """What the proxy does with traffic to hosts it does not know (semantics §1.7, §5.16)."""
+    """What the proxy does with traffic to hosts it does not know (§1.7, §5.16)."""
 
     #: Unknown hosts are black-holed. The proto zero value.
     REGISTRY_ONLY = "REGISTRY_ONLY"
@@ -147,7 +147,7 @@ class TLSProtocol(enum.Enum):
 
 
 class Protocol(enum.Enum):
-    """A port protocol as istiod understands it (semantics §1.10).
+    """A port protocol as istiod understands it (§1.10).
 
     Values are Istio's canonical spellings. :meth:`parse` is case-insensitive and
     maps anything it does not recognise, including the empty string, to
@@ -309,7 +309,7 @@ class Duration:
 
 @attrs.frozen(kw_only=True)
 class Port:
-    """A port of a Sidecar listener (``SidecarPort``, semantics §1.5).
+    """A port of a Sidecar listener (``SidecarPort``, §1.5).
 
     ``protocol`` keeps the text as written; :attr:`parsed_protocol` is what istiod
     makes of it. ``number`` 0 is an egress Unix-domain-socket listener.
@@ -492,7 +492,7 @@ class IstioEgressListener:
 
 @attrs.frozen(kw_only=True)
 class Sidecar:
-    """The ``spec`` of an Istio ``Sidecar`` resource (semantics §1.2).
+    """The ``spec`` of an Istio ``Sidecar`` resource (§1.2).
 
     Without ``egress`` the proxy imports ``*/*``; without ``workload_selector`` the
     Sidecar applies to every workload of its namespace (§3).

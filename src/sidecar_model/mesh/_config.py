@@ -152,7 +152,7 @@ class ServiceEntryVisibility:
 
 @attrs.frozen(kw_only=True)
 class MeshConfig:
-    """The mesh-wide settings and istiod flags that change resolution (semantics §10).
+    """The mesh-wide settings and istiod flags that change resolution (§10).
 
     It structures from Istio's MeshConfig YAML (``rootNamespace``,
     ``defaultServiceExportTo``, ``outboundTrafficPolicy: {mode: ALLOW_ANY}``, ...);

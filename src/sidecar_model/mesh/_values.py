@@ -117,7 +117,7 @@ ALIAS_RESOLUTION: Final = "ALIAS"
 
 @attrs.frozen(kw_only=True, cache_hash=True)
 class MeshService:
-    """One registry service as istiod models it (semantics §0.4).
+    """One registry service as istiod models it (§0.4).
 
     ``export_to`` is the declared set, or None when unset (the mesh default applies);
     ``resolution`` uses ServiceEntry's names (``STATIC`` for a Kubernetes ClusterIP

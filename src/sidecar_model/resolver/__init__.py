@@ -2,7 +2,8 @@
 
 Every function takes a :class:`~sidecar_model.Mesh` (and a workload or a scope) and returns
 frozen result values with a prose ``__str__``, a ``_repr_html_`` for notebooks and a
-JSON-ready ``to_dict()``. Rule numbers in comments refer to the semantics notes.
+JSON-ready ``to_dict()``. Rule numbers (§5.4, L4, MSP2, ...) are those of the docs page
+"How istiod decides".
 
 Scopes are computed once per (Sidecar, config namespace) and cached per mesh (§3.9): the
 workloads of a mesh share a few distinct scopes. Candidate services and VirtualServices for

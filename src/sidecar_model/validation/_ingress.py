@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Final
 
 from sidecar_model import hosts
+from sidecar_model.hosts import _is_go_int
 from sidecar_model.validation._pool import check_pool
 from sidecar_model.validation._ports import (
     MAX_PORT,
@@ -60,7 +60,6 @@ def check_ingress(
 
 
 _ENDPOINT_HOSTS: Final = frozenset({"", "127.0.0.1", "0.0.0.0", "::1", "::"})  # noqa: S104
-_GO_INT: Final = re.compile(r"[+-]?[0-9]+")
 
 
 def _split_host_port(text: str) -> tuple[str, str] | str:  # noqa: PLR0911 - as Go's, case by case
@@ -112,7 +111,7 @@ def _check_default_endpoint(endpoint: str, path: str, report: Report) -> None:
             f"defaultEndpoint {endpoint!r} names host {host!r}: the host must be 127.0.0.1, "
             "0.0.0.0, [::1] or [::] (or be left out, as in :8080); or use unix:///path",
         )
-    if _GO_INT.fullmatch(port_text) is None or abs(int(port_text)) >= 2**63:
+    if not _is_go_int(port_text):  # Go strconv.Atoi, as Istio parses the port
         report.error(
             "V15", path, f"defaultEndpoint port {port_text!r} is not a number: write 1..65535"
         )
