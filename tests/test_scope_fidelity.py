@@ -325,3 +325,23 @@ def test_a_partial_wildcard_virtual_service_routes_the_service_it_covers() -> No
     chosen = egress.virtual_service_for("barfoo.com")
     assert chosen is not None
     assert chosen.name == "partial"
+
+
+def test_d2_a_delegate_change_arrives_as_a_change_of_its_root() -> None:
+    # D2: istiod merges delegates into their root and pushes the root's key when one changes.
+    text = (
+        DEPENDENCIES
+        + istio(
+            "VirtualService",
+            "ns",
+            "root",
+            "{hosts: [svc1.ns.svc.cluster.local], http: [{delegate: {name: leaf}}]}",
+        )
+        + istio("VirtualService", "ns", "leaf", "{http: [{route: [{destination: {host: svc1}}]}]}")
+        + istio("VirtualService", "ns", "unused", "{http: [{route: [{destination: {host: x}}]}]}")
+    )
+    mesh = build(text)
+    scope = resolver.compute_scope(mesh, workload(mesh, "client"))
+    assert scope.depends_on("VirtualService", "ns", "root")
+    assert scope.depends_on("VirtualService", "ns", "leaf")
+    assert not scope.depends_on("VirtualService", "ns", "unused")

@@ -417,7 +417,7 @@ class SidecarScope(Result):
         config namespace and the root namespace, whatever their name (D1). A Sidecar,
         VirtualService, DestinationRule, ServiceEntry, Endpoints or PeerAuthentication
         matters only when this scope used it: the selected Sidecar, the selected
-        VirtualServices, every DestinationRule merged into a rule of a union service, the
+        VirtualServices and the delegates merged into them, every DestinationRule merged into a rule of a union service, the
         union's services (a ``ServiceEntry`` or ``Endpoints`` named by hostname, as istiod
         keys them, or by resource name; a ``Service`` is a change of its service) and
         PeerAuthentication in the root namespace, the config namespace and the namespaces
@@ -533,10 +533,22 @@ def _on_service(scope: SidecarScope, namespace: str, name: str) -> bool:
 
 
 def _on_virtual_service(scope: SidecarScope, namespace: str, name: str) -> bool:
-    # D2: the VirtualServices the egress listeners selected (a delegate's change is its root's).
+    # D2: the VirtualServices the egress listeners selected; istiod merges a delegate into
+    # its root (4.3.5) and reports the delegate's change as its root's.
+    key = (namespace, name)
     return any(
-        (v.namespace, v.name) == (namespace, name) for e in scope.egress for v in e.virtual_services
+        (v.namespace, v.name) == key or key in _delegates_of(v)
+        for e in scope.egress
+        for v in e.virtual_services
     )
+
+
+def _delegates_of(vs: VirtualServiceInfo) -> Iterator[tuple[str, str]]:
+    """The (namespace, name) of each VirtualService a route of ``vs`` delegates to (4.3.5)."""
+    for route in vs.resource.spec.http:
+        delegate = route.delegate
+        if delegate is not None and delegate.name:
+            yield delegate.namespace or vs.namespace, delegate.name
 
 
 def _on_destination_rule(scope: SidecarScope, namespace: str, name: str) -> bool:
