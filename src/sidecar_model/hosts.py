@@ -4,8 +4,8 @@ Three groups of pure functions on strings:
 
 * parsing an egress listener's ``namespace/dnsName`` entries, including the
   ``~namespace/dnsName`` exclusions of Istio 1.31 (:func:`parse_egress_host`, §5.2);
-* the host-name relations scope computation uses: :func:`is_wildcard`, :func:`subset_of`
-  and :func:`matches` (§5.1);
+* the host-name relations scope computation uses: :func:`is_wildcard`,
+  :func:`is_partial_wildcard`, :func:`subset_of` and :func:`matches` (§5.1);
 * the syntax checks validation uses (§2.9): DNS-1123 labels, wildcard domains, FQDNs, IP
   literals (Go ``netip.ParseAddr`` semantics), Unix socket addresses, and the whole egress host
   entry (:func:`check_egress_host`, V23), whose problems carry the span of the bad part so that

@@ -417,13 +417,14 @@ class SidecarScope(Result):
         config namespace and the root namespace, whatever their name (D1). A Sidecar,
         VirtualService, DestinationRule, ServiceEntry, Endpoints or PeerAuthentication
         matters only when this scope used it: the selected Sidecar, the selected
-        VirtualServices and the delegates merged into them, every DestinationRule merged into a rule of a union service, the
-        union's services (a ``ServiceEntry`` or ``Endpoints`` named by hostname, as istiod
-        keys them, or by resource name; a ``Service`` is a change of its service) and
-        PeerAuthentication in the root namespace, the config namespace and the namespaces
-        of union services (D2). A Gateway never matters; any other kind always does (D3).
-        A change to a service the proxy itself backs always matters; gateways and waypoints
-        follow their own rules (D4).
+        VirtualServices and the delegates merged into them, every DestinationRule merged
+        into a rule of a union service, the union's services (a ``ServiceEntry`` or
+        ``Endpoints`` named by hostname, as istiod keys them, or by resource name; a
+        ``Service`` is a change of its service) and PeerAuthentication in the root
+        namespace, the config namespace and the namespaces of union services (D2). A
+        Gateway never matters; any other kind always does (D3). A change to a service the
+        proxy itself backs always matters; gateways and waypoints follow their own rules
+        (D4).
 
         istiod also asks the proxy's scope from before the change (D4): to judge a change
         between two meshes, ask the scopes of both.
