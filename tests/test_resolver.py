@@ -810,7 +810,7 @@ def test_depends_on() -> None:
     assert s.depends_on("DestinationRule", "prod", "r")
     assert not s.depends_on("Service", "other", "reviews")
     assert not s.depends_on("Sidecar", "other", "x")
-    assert not s.depends_on("Pod", "prod", "x")
+    assert s.depends_on("Pod", "prod", "x")  # D3: a kind no scope records always counts
     assert s.depends_on("ServiceEntry", "prod", "reviews.prod.svc.cluster.local")  # istiod's key
     assert s.depends_on("PeerAuthentication", "istio-system", "default")
     assert not s.depends_on("PeerAuthentication", "elsewhere", "default")

@@ -4,8 +4,8 @@ Three groups of pure functions on strings:
 
 * parsing an egress listener's ``namespace/dnsName`` entries, including the
   ``~namespace/dnsName`` exclusions of Istio 1.31 (:func:`parse_egress_host`, §5.2);
-* the host-name relations scope computation uses: :func:`is_wildcard`, :func:`subset_of`
-  and :func:`matches` (§5.1);
+* the host-name relations scope computation uses: :func:`is_wildcard`,
+  :func:`is_partial_wildcard`, :func:`subset_of` and :func:`matches` (§5.1);
 * the syntax checks validation uses (§2.9): DNS-1123 labels, wildcard domains, FQDNs, IP
   literals (Go ``netip.ParseAddr`` semantics), Unix socket addresses, and the whole egress host
   entry (:func:`check_egress_host`, V23), whose problems carry the span of the bad part so that
@@ -35,6 +35,7 @@ __all__ = [
     "check_wildcard_domain",
     "is_dns1123_label",
     "is_ip_address",
+    "is_partial_wildcard",
     "is_wildcard",
     "is_wildcard_dns1123_label",
     "matches",
@@ -84,6 +85,18 @@ def parse_egress_host(text: str) -> EgressHost | None:
 def is_wildcard(host: str) -> bool:
     """True when ``host`` starts with ``*`` (§5.1.1)."""
     return host[:1] == "*"
+
+
+def is_partial_wildcard(host: str) -> bool:
+    """True for a wildcard whose rest does not start at a label, such as ``*foo.com`` (§5.1.6).
+
+    istiod compares such a name like any wildcard, by plain suffix: ``*foo.com`` covers
+    ``barfoo.com`` and ``foo.com``.
+
+    >>> is_partial_wildcard("*foo.com"), is_partial_wildcard("*.foo.com"), is_partial_wildcard("*")
+    (True, False, False)
+    """
+    return host[:1] == "*" and len(host) > 1 and host[1] != "."
 
 
 def subset_of(n: str, o: str) -> bool:

@@ -562,17 +562,7 @@ class _Gen:
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": meta,
-            "spec": {
-                "containers": [
-                    {
-                        "name": "app",
-                        "ports": [
-                            {"name": "web", "containerPort": 8081},
-                            {"name": "db", "containerPort": 5433},
-                        ],
-                    }
-                ]
-            },
+            "spec": self.pod_spec(),
         }
         if rng.random() < 0.6:
             ip = f"10.1.0.{i + 1}"
@@ -585,6 +575,35 @@ class _Gen:
                 self.saw("dual-stack or IPv6 pod")
             doc["status"] = status
         self.docs.append(doc)
+
+    def pod_spec(self) -> dict[str, Any]:
+        """The container ports named targetPorts refer to, varied by pod (§4.2.6).
+
+        With named_target_port on: another number (a proxy port among them), no ``web``
+        port, a UDP port of the same name first, a native sidecar init container and a
+        plain init container.
+        """
+        web: dict[str, Any] = {"name": "web", "containerPort": 8081}
+        db: list[dict[str, Any]] = [{"name": "db", "containerPort": 5433}]
+        spec: dict[str, Any] = {"containers": [{"name": "app", "ports": [web, *db]}]}
+        if "named_target_port" not in self.switches:
+            return spec
+        rng = self.rng
+        web["containerPort"] = rng.choice([8081, 8082, 15090])
+        if rng.random() < 0.2:
+            spec["containers"][0]["ports"] = db
+        if rng.random() < 0.3:
+            db.insert(0, {"name": "db", "containerPort": 5353, "protocol": "UDP"})
+        if rng.random() < 0.3:
+            spec["initContainers"] = [
+                {"name": "once", "ports": [{"name": "missing", "containerPort": 9092}]},
+                {
+                    "name": "helper",
+                    "restartPolicy": rng.choice(["Always", "OnFailure"]),
+                    "ports": [{"name": "missing", "containerPort": 9091}],
+                },
+            ]
+        return spec
 
     # ------------------------------------------------------------------ all
 

@@ -211,7 +211,8 @@ class Pod:
     interception: str
     ip: str | None
     family: str  # IPv4, IPv6, Dual
-    container_ports: dict[str, int] = field(default_factory=dict)
+    #: (port name, Kubernetes protocol) -> the first containerPort declaring it (§4.2.6).
+    container_ports: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -357,6 +358,8 @@ def _kube_service(
     ports = []
     for p in spec.get("ports") or ():
         target = p.get("targetPort")
+        if isinstance(target, str):
+            target = (target, p.get("protocol") or "TCP")  # resolved per pod (§4.2.6)
         ports.append(
             (
                 p.get("name") or "",
@@ -451,12 +454,19 @@ def _pod(d: dict[str, Any], ns: str, switches: frozenset[str]) -> Pod:
     )
     versions = {ipaddress.ip_address(ip).version for ip in ips}
     family = "IPv6" if versions == {6} else "Dual" if versions == {4, 6} else "IPv4"
-    container_ports = {
-        p["name"]: p["containerPort"]
-        for c in (d.get("spec") or {}).get("containers") or ()
-        for p in c.get("ports") or ()
-        if p.get("name")
-    }
+    # §4.2.6 (FindPort): the containers, then the init containers that run all along
+    # (restartPolicy Always); the first port with a name and protocol wins.
+    pod_spec = d.get("spec") or {}
+    running = list(pod_spec.get("containers") or ()) + [
+        c for c in pod_spec.get("initContainers") or () if c.get("restartPolicy") == "Always"
+    ]
+    container_ports: dict[tuple[str, str], int] = {}
+    for c in running:
+        for p in c.get("ports") or ():
+            if p.get("name"):
+                container_ports.setdefault(
+                    (p["name"], p.get("protocol") or "TCP"), p["containerPort"]
+                )
     return Pod(
         ns=ns,
         name=meta["name"],
@@ -1399,11 +1409,11 @@ def inbound(cluster: Cluster, pod: Pod) -> list[dict[str, Any]]:  # noqa: C901, 
         ):
             continue
         for name, number, protocol, target in s.ports:
-            if isinstance(target, str):
+            if isinstance(target, tuple):
                 if "named_target_port" not in cluster.switches:
                     continue  # not generated while the switch is off
                 if target not in pod.container_ports:
-                    continue  # §4.2.6: no container port of that name
+                    continue  # §4.2.6: this pod declares no such port: no target for it
                 target = pod.container_ports[target]  # noqa: PLW2901
             real = target or number
             if skip_proxy_ports and real in STATUS_PORTS | cluster.config.proxy_ports:

@@ -111,6 +111,9 @@ ENABLED: Final[frozenset[str]] = frozenset(
         "delegate_merge",
         "gateway_detection",
         "kubernetes_port_protocol",
+        "named_target_port",
+        "partial_wildcard_hosts",
+        "reserved_inbound_ports",
         "service_entry_short_hosts",
     }
 )

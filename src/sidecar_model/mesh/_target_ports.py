@@ -19,7 +19,7 @@ from sidecar_model.mesh._pod_specs import containers, pod_template_of
 from sidecar_model.resources import KubernetesServiceSpec
 
 if TYPE_CHECKING:
-    from sidecar_model.mesh._values import MeshService
+    from sidecar_model.mesh._values import MeshService, ServicePort
     from sidecar_model.resources import KubernetesServicePort, PodSpec, Resource
 
 
@@ -37,6 +37,35 @@ def find_port(spec: PodSpec | None, port: KubernetesServicePort) -> int | None:
             if declared.get("name") == name and (declared.get("protocol") or "TCP") == protocol:
                 number = declared.get("containerPort")
                 return number if isinstance(number, int) and not isinstance(number, bool) else None
+    return None
+
+
+def pod_target_port(spec: PodSpec | None, service: MeshService, port: ServicePort) -> int | None:
+    """The workload port a pod with ``spec`` receives ``port`` of ``service`` on, or None (§4.2.6).
+
+    A numeric or omitted ``targetPort`` is the same for every pod. A named one is looked up
+    in this pod's own container ports (:func:`find_port`); None when it declares no such
+    port, and istiod then gives the pod no inbound target for the service port. With no pod
+    spec to read (a WorkloadEntry, or a workload made by hand), the number every selected
+    pod agrees on stands in, if there is one.
+    """
+    if port.target_port_name is None:
+        return port.target_port or port.number
+    wire = _wire_port(service, port)
+    if spec is None or wire is None:
+        return port.target_port
+    return find_port(spec, wire)
+
+
+def _wire_port(service: MeshService, port: ServicePort) -> KubernetesServicePort | None:
+    """The ``spec.ports`` entry ``port`` was made from (istiod pairs them by name)."""
+    source = service.source
+    spec = source.spec if source is not None else None
+    if not isinstance(spec, KubernetesServiceSpec):
+        return None
+    for wire in spec.ports:
+        if (wire.name or "") == port.name and (wire.port or 0) == port.number:
+            return wire
     return None
 
 

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 
 #: (VirtualService, namespace or None when the answer is the same for all, port) keys.
 VsKey = tuple["VirtualServiceInfo", str | None, int | None]
+#: VirtualServices by host, by label-aligned host suffix, and (partial wildcard host, VS).
+VsHostIndexes = tuple[
+    dict[str, list["VirtualServiceInfo"]],
+    dict[str, list["VirtualServiceInfo"]],
+    tuple[tuple[str, "VirtualServiceInfo"], ...],
+]
 
 
 class MeshCache:
@@ -64,9 +70,7 @@ class MeshCache:
             | None
         ) = None
         self.vs_by_namespace: dict[str, list[VirtualServiceInfo]] | None = None
-        self.vs_host_indexes: (
-            tuple[dict[str, list[VirtualServiceInfo]], dict[str, list[VirtualServiceInfo]]] | None
-        ) = None
+        self.vs_host_indexes: VsHostIndexes | None = None
         self.inferred: dict[VsKey, tuple[MeshService, ...]] = {}
         self.namespace_free: dict[VirtualServiceInfo, frozenset[str] | None] = {}
         self.destination_ports: dict[VsKey, tuple[tuple[str, tuple[int, ...] | None], ...]] = {}

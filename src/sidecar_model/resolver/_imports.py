@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from sidecar_model.hosts import is_wildcard, matches, parse_egress_host, subset_of
+from sidecar_model.hosts import (
+    is_partial_wildcard,
+    is_wildcard,
+    matches,
+    parse_egress_host,
+    subset_of,
+)
 from sidecar_model.mesh import Mesh, MeshService, Registry
 from sidecar_model.model import (
     IstioEgressListener,
@@ -249,8 +255,8 @@ def _indexed_candidates(
 
 
 def _needs_scan(entry: str) -> bool:
-    # '*' covers everything; a partial wildcard ('*foo.com') is not label-aligned.
-    return entry == "*" or (is_wildcard(entry) and entry[1:2] != ".")
+    # '*' covers everything; a partial wildcard ('*foo.com') is not label-aligned (5.1.6).
+    return entry == "*" or is_partial_wildcard(entry)
 
 
 def _trimmed(mesh: Mesh, service: MeshService, numbers: tuple[int, ...]) -> MeshService | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -12,8 +12,16 @@ from sidecar_model.model import (
     CaptureMode,
     Protocol,
 )
-from sidecar_model.resolver._port_plan import PRIVILEGED_PORTS, RESERVED_PORTS
+from sidecar_model.resolver._port_plan import (
+    DEFAULT_PROXY_INBOUND_LISTEN_PORT,
+    DEFAULT_PROXY_LISTEN_PORT,
+    PRIVILEGED_PORTS,
+    RESERVED_PORTS,
+)
 from sidecar_model.resolver._scope import InboundPool, SidecarScope, _workload_service_ports
+
+if TYPE_CHECKING:
+    from sidecar_model.mesh import MeshConfig
 
 LOOPBACK: Final = "127.0.0.1"
 # =========================================================================== inbound (§6)
@@ -70,14 +78,38 @@ def _forward_target(default_endpoint: str | None) -> str:
     return f"{targets.get(host, host)}:{port}"
 
 
+def proxy_listener_ports(config: MeshConfig) -> frozenset[int]:
+    """The ports of the proxy's own listeners, which no service target port may take (§6.2a).
+
+    The Envoy status and Prometheus ports, and the mesh's outbound and inbound capture
+    ports (``proxyListenPort``, ``proxyInboundListenPort``). istiod checks service target
+    ports against all of them on the wildcard address, whatever the port's protocol.
+    """
+    return RESERVED_PORTS | {
+        config.proxy_listen_port or DEFAULT_PROXY_LISTEN_PORT,
+        config.proxy_inbound_listen_port or DEFAULT_PROXY_INBOUND_LISTEN_PORT,
+    }
+
+
 def inbound_listeners(scope: SidecarScope) -> tuple[InboundListener, ...]:
     """The inbound listeners of the workload (§6.1 to §6.5)."""
+    capture_none = scope.workload.interception_mode == "NONE"
+    seen: set[int] = set()
+    result = _ingress_listeners(scope, seen)
+    if scope.ingress and not scope.mesh.config.allow_sidecar_service_inbound_listener_merge:
+        return tuple(result)
+    if capture_none and not scope.ingress:
+        return ()  # 6.2
+    result.extend(_service_target_listeners(scope, seen))
+    return tuple(result)
+
+
+def _ingress_listeners(scope: SidecarScope, seen: set[int]) -> list[InboundListener]:
+    """6.3, 6.4: one listener per Sidecar ingress entry that can bind; ``seen`` gets its ports."""
     workload = scope.workload
     capture_none = workload.interception_mode == "NONE"
-    mesh = scope.mesh
     result: list[InboundListener] = []
-    seen: set[int] = set()
-    for index, listener in enumerate(scope.ingress):  # 6.3, 6.4
+    for index, listener in enumerate(scope.ingress):
         port = listener.port.number or 0
         if port in seen:
             continue  # a duplicate port: the first entry wins
@@ -104,16 +136,20 @@ def inbound_listeners(scope: SidecarScope) -> tuple[InboundListener, ...]:
                 connection_pool=scope.inbound_connection_pool(port),
             )
         )
-    if scope.ingress and not mesh.config.allow_sidecar_service_inbound_listener_merge:
-        return tuple(result)
-    if capture_none and not scope.ingress:
-        return ()  # 6.2
-    localhost = (
-        mesh.config.inbound_traffic_policy is not None
-        and mesh.config.inbound_traffic_policy.mode == "LOCALHOST"
-    )
-    for service, service_port in _workload_service_ports(mesh, workload):  # 6.2
-        target = service_port.target_port or service_port.number
+    return result
+
+
+def _service_target_listeners(scope: SidecarScope, seen: set[int]) -> list[InboundListener]:
+    """6.2: one chain per target port of the workload's services not yet ``seen``, oldest first."""
+    mesh = scope.mesh
+    workload = scope.workload
+    policy = mesh.config.inbound_traffic_policy
+    localhost = policy is not None and policy.mode == "LOCALHOST"
+    proxy_ports = proxy_listener_ports(mesh.config)
+    result: list[InboundListener] = []
+    for service, service_port, target in _workload_service_ports(mesh, workload):
+        if target in proxy_ports:
+            continue  # 6.2a: before the oldest service takes the port
         if target in seen:
             continue
         seen.add(target)
@@ -128,4 +164,4 @@ def inbound_listeners(scope: SidecarScope) -> tuple[InboundListener, ...]:
                 connection_pool=scope.inbound_connection_pool(target),
             )
         )
-    return tuple(result)
+    return result

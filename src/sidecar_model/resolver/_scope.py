@@ -16,10 +16,14 @@ from sidecar_model.mesh import (
     Mesh,
     MeshOutboundMode,
     MeshService,
+    ProxyType,
+    ServicePort,
     VirtualServiceInfo,
     Workload,
 )
 from sidecar_model.mesh._index import HostIndex
+from sidecar_model.mesh._pod_specs import pod_spec_of
+from sidecar_model.mesh._target_ports import pod_target_port
 from sidecar_model.model import (
     CaptureMode,
     ConnectionPoolSettings,
@@ -387,8 +391,8 @@ class SidecarScope(Result):
             return InboundPool(
                 port=port, source="Sidecar inboundConnectionPool", pool=spec.inbound_connection_pool
             )
-        for service, service_port in _workload_service_ports(self.mesh, self.workload):
-            if (service_port.target_port or service_port.number) != port:
+        for service, service_port, target in _workload_service_ports(self.mesh, self.workload):
+            if target != port:
                 continue
             # 8.22: only through the scope's union, and only selector-less DRs.
             rules = self.destination_rules(service.hostname)
@@ -396,7 +400,7 @@ class SidecarScope(Result):
             if plain and plain[-1].traffic_policy is not None:
                 pool = _dr_pool(plain[-1].traffic_policy, service_port.number)
                 if pool is not None:
-                    return InboundPool(port=port, source=f"DestinationRule {plain[-1]}", pool=pool)
+                    return InboundPool(port=port, source=str(plain[-1]), pool=pool)
             break
         default = self.mesh.config.default_traffic_policy
         if default is not None and default.get("connectionPool") is not None:
@@ -406,18 +410,38 @@ class SidecarScope(Result):
         return InboundPool(port=port, source="Envoy defaults", pool=None)
 
     def depends_on(self, kind: str, namespace: str, name: str) -> bool:
-        """Whether a change to that object would change this scope.
+        """Whether istiod pushes new configuration to this proxy when that object changes.
 
-        Like istiod's ``DependsOnConfig`` for the selected Sidecar, the imported services
-        (``ServiceEntry`` or ``Service``, named by resource name or, as istiod keys them, by
-        hostname), the selected VirtualServices, every DestinationRule merged into a rule
-        the scope uses, and PeerAuthentication in the root namespace, the config namespace
-        and the namespaces of imported services (5.0 step 4). Unlike istiod it also answers
-        True for any Sidecar in the config or root namespace, which can change selection,
-        and False for kinds that play no part in a scope (Pods, Namespaces, ...).
+        As istiod decides it (§5.0.1): EnvoyFilter, AuthorizationPolicy,
+        RequestAuthentication, WasmPlugin, TrafficExtension and Telemetry matter in the
+        config namespace and the root namespace, whatever their name (D1). A Sidecar,
+        VirtualService, DestinationRule, ServiceEntry, Endpoints or PeerAuthentication
+        matters only when this scope used it: the selected Sidecar, the selected
+        VirtualServices and the delegates merged into them, every DestinationRule merged
+        into a rule of a union service, the union's services (a ``ServiceEntry`` or
+        ``Endpoints`` named by hostname, as istiod keys them, or by resource name; a
+        ``Service`` is a change of its service) and PeerAuthentication in the root
+        namespace, the config namespace and the namespaces of union services (D2). A
+        Gateway never matters; any other kind always does (D3). A change to a service the
+        proxy itself backs always matters; gateways and waypoints follow their own rules
+        (D4).
+
+        istiod also asks the proxy's scope from before the change (D4): to judge a change
+        between two meshes, ask the scopes of both.
         """
-        check = _DEPENDENCIES.get(kind)
-        return check is not None and check(self, namespace, name)
+        proxy = self.workload.proxy_type
+        if proxy is ProxyType.WAYPOINT:
+            return True  # D4: pushes to waypoints are not scoped
+        if proxy is ProxyType.ROUTER:
+            return _router_depends_on(self, kind, namespace, name)
+        if kind in _NEVER_FOR_SIDECARS:
+            return False  # D3
+        if kind in _NAMESPACE_WIDE:  # D1
+            return namespace in {self.namespace, self.mesh.config.root_namespace}
+        if kind in _SERVICE_KINDS and _backs(self, namespace, name):
+            return True  # D4: the proxy's own services
+        check = _RECORDED.get(kind)
+        return True if check is None else check(self, namespace, name)  # D2, D3
 
     def __str__(self) -> str:
         """Prose: selection, listeners, union, policy."""
@@ -445,20 +469,63 @@ class SidecarScope(Result):
         }
 
 
+#: D1: kinds that matter when they live in the config or the root namespace (the full list).
+_NAMESPACE_WIDE: Final = frozenset(
+    {
+        "AuthorizationPolicy",
+        "EnvoyFilter",
+        "RequestAuthentication",
+        "Telemetry",
+        "TrafficExtension",
+        "WasmPlugin",
+    }
+)
+#: D3: a Gateway never matters to a sidecar; nor does an ambient Address (istiod sends
+#: those only to proxies that subscribe to workload addresses, which sidecars do not).
+_NEVER_FOR_SIDECARS: Final = frozenset({"Gateway", "Address"})
+#: The kinds a service change is reported under (D2, D4); ``Service`` is the library's
+#: name for a Kubernetes Service resource, whose change istiod reports as a ServiceEntry one.
+_SERVICE_KINDS: Final = frozenset({"ServiceEntry", "Service"})
+
+
+def _names_service(service: MeshService, namespace: str, name: str) -> bool:
+    """``(namespace, name)`` names ``service``: by hostname, as istiod keys it, or resource."""
+    return service.namespace == namespace and (
+        service.hostname == name or (service.source is not None and service.source.name == name)
+    )
+
+
+def _backs(scope: SidecarScope, namespace: str, name: str) -> bool:
+    """D4: the proxy is a target of the service (a ServiceEntry-kind change always counts)."""
+    return any(
+        _names_service(service, namespace, name)
+        for service, _, _ in _workload_service_ports(scope.mesh, scope.workload)
+    )
+
+
+def _router_depends_on(scope: SidecarScope, kind: str, namespace: str, name: str) -> bool:
+    """D4 for gateways: no Sidecar; a service only when the gateway scope has it; the rest."""
+    if kind == "Sidecar" or kind == "Address":  # noqa: PLR1714 - reads as the rule does
+        return False
+    if kind in _SERVICE_KINDS:
+        return any(_names_service(s, namespace, name) for s in scope.services)
+    return True
+
+
 def _on_sidecar(scope: SidecarScope, namespace: str, name: str) -> bool:
+    # D2: the scope records the Sidecar it was built from (the root default under its own
+    # namespace) and no other.
     chosen = scope.sidecar
-    if chosen is not None and (chosen.namespace, chosen.name) == (namespace, name):
-        return True
-    # A new or changed Sidecar here or in the root namespace can change selection.
-    return namespace in {scope.namespace, scope.mesh.config.root_namespace}
+    return chosen is not None and (chosen.namespace, chosen.name) == (namespace, name)
+
+
+def _on_endpoints(scope: SidecarScope, namespace: str, name: str) -> bool:
+    # D2: the endpoints of a union service.
+    return any(_names_service(s, namespace, name) for s in scope.services)
 
 
 def _on_service(scope: SidecarScope, namespace: str, name: str) -> bool:
-    return any(
-        s.namespace == namespace
-        and (s.hostname == name or (s.source is not None and s.source.name == name))
-        for s in scope.services
-    ) or any(
+    return _on_endpoints(scope, namespace, name) or any(
         # An ExternalName aliasing an imported service changes that service's names (5.4).
         a.namespace == namespace and name in {a.hostname, a.hostname.split(".", 1)[0]}
         for s in scope.services
@@ -467,12 +534,26 @@ def _on_service(scope: SidecarScope, namespace: str, name: str) -> bool:
 
 
 def _on_virtual_service(scope: SidecarScope, namespace: str, name: str) -> bool:
+    # D2: the VirtualServices the egress listeners selected; istiod merges a delegate into
+    # its root (4.3.5) and reports the delegate's change as its root's.
+    key = (namespace, name)
     return any(
-        (v.namespace, v.name) == (namespace, name) for e in scope.egress for v in e.virtual_services
+        (v.namespace, v.name) == key or key in _delegates_of(v)
+        for e in scope.egress
+        for v in e.virtual_services
     )
 
 
+def _delegates_of(vs: VirtualServiceInfo) -> Iterator[tuple[str, str]]:
+    """The (namespace, name) of each VirtualService a route of ``vs`` delegates to (4.3.5)."""
+    for route in vs.resource.spec.http:
+        delegate = route.delegate
+        if delegate is not None and delegate.name:
+            yield delegate.namespace or vs.namespace, delegate.name
+
+
 def _on_destination_rule(scope: SidecarScope, namespace: str, name: str) -> bool:
+    # D2: every DestinationRule merged into a rule of a union service (5.9).
     return any(
         (r.namespace, r.name) == (namespace, name)
         for s in scope.services
@@ -482,16 +563,18 @@ def _on_destination_rule(scope: SidecarScope, namespace: str, name: str) -> bool
 
 
 def _on_peer_authentication(scope: SidecarScope, namespace: str, _name: str) -> bool:
-    # 5.0 step 4: the root namespace, the config namespace, and imported services' namespaces.
+    # D2, 5.0 step 4: the root namespace, the config namespace, and union services' namespaces.
     return namespace in {scope.mesh.config.root_namespace, scope.namespace} or any(
         s.namespace == namespace for s in scope.services
     )
 
 
-_DEPENDENCIES: Final[dict[str, Callable[[SidecarScope, str, str], bool]]] = {
+#: D2: kinds that matter only when the scope recorded them (the full list).
+_RECORDED: Final[dict[str, Callable[[SidecarScope, str, str], bool]]] = {
     "Sidecar": _on_sidecar,
     "Service": _on_service,
     "ServiceEntry": _on_service,
+    "Endpoints": _on_endpoints,
     "VirtualService": _on_virtual_service,
     "DestinationRule": _on_destination_rule,
     "PeerAuthentication": _on_peer_authentication,
@@ -506,13 +589,23 @@ def _dr_pool(policy: FrozenDict[str, Any], port: int) -> Any:  # noqa: ANN401 - 
     return policy.get("connectionPool")
 
 
-def _workload_service_ports(mesh: Mesh, workload: Workload) -> Iterator[tuple[MeshService, Any]]:
-    """The workload's own services (selector match in its namespace), oldest first, per port."""
+def _workload_service_ports(
+    mesh: Mesh, workload: Workload
+) -> Iterator[tuple[MeshService, ServicePort, int]]:
+    """The workload's service targets: (service, port, the workload port it is delivered to).
+
+    The services are the workload's own (selector match in its namespace), oldest first.
+    §4.2.6: the target port is resolved against this workload's own pod spec, so pods of
+    one Service may differ; a port the pod has no target for is left out.
+    """
+    spec = None if workload.source is None else pod_spec_of(workload.source)
     for service in mesh.services_by_namespace.get(workload.namespace, ()):
         selector = service.selector
         if selector and _labels_match(selector, workload.labels):
             for port in service.ports:
-                yield service, port
+                target = pod_target_port(spec, service, port)  # 4.2.6
+                if target is not None:
+                    yield service, port, target
 
 
 def compute_scope(mesh: Mesh, workload: Workload) -> SidecarScope:

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from sidecar_model.hosts import is_wildcard
+from sidecar_model.hosts import is_partial_wildcard, is_wildcard, matches
 from sidecar_model.mesh import Mesh, MeshService, Registry, VirtualServiceInfo
 from sidecar_model.mesh._index import dot_suffixes
 from sidecar_model.mesh._values import MESH_GATEWAY
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-from sidecar_model.resolver._cache import cache_of
+from sidecar_model.resolver._cache import VsHostIndexes, cache_of
 from sidecar_model.resolver._imports import _HostClass, _needs_scan, _port_filter, _trimmed
 from sidecar_model.resolver._visibility import _visible_virtual_services
 
@@ -66,9 +66,9 @@ def _vs_candidates(
         if name != "*":
             wanted.update(dict.fromkeys(by_namespace.get(name, ())))
     if star is not None:
-        by_host, by_suffix = _vs_host_indexes(mesh)
+        indexes = _vs_host_indexes(mesh)
         for entry in star.all:
-            wanted.update(dict.fromkeys(_vs_matching(entry, by_host, by_suffix)))
+            wanted.update(dict.fromkeys(_vs_matching(entry, indexes)))
     if not wanted:
         return ()
     public, private, exported = _vs_rank_sets(mesh, namespace)
@@ -110,18 +110,20 @@ def _vs_rank_sets(
     return public_set, private_sets.get(namespace, empty), exported_sets.get(namespace, empty)
 
 
-def _vs_matching(
-    entry: str,
-    by_host: dict[str, list[VirtualServiceInfo]],
-    by_suffix: dict[str, list[VirtualServiceInfo]],
-) -> Iterator[VirtualServiceInfo]:
+def _vs_matching(entry: str, indexes: VsHostIndexes) -> Iterator[VirtualServiceInfo]:
     """VSs with a host that may match ``entry`` (both ways, §5.1.3), found by lookups."""
+    by_host, by_suffix, partial = indexes
     yield from by_host.get(entry, ())
     yield from by_host.get("*", ())
     for suffix in dot_suffixes(entry):
         yield from by_host.get("*" + suffix, ())  # wildcard VS hosts covering the entry
     if is_wildcard(entry):
         yield from by_suffix.get(entry[1:], ())  # VS hosts the wildcard entry covers
+    # §5.1.6: a partial wildcard (`*foo.com`) covers names that end inside a label, which no
+    # label-aligned lookup finds; the few such hosts are tested one by one.
+    for host, vs in partial:
+        if matches(host, entry):
+            yield vs
 
 
 def _vs_by_namespace(mesh: Mesh) -> dict[str, list[VirtualServiceInfo]]:
@@ -134,20 +136,25 @@ def _vs_by_namespace(mesh: Mesh) -> dict[str, list[VirtualServiceInfo]]:
     return cached
 
 
-def _vs_host_indexes(
-    mesh: Mesh,
-) -> tuple[dict[str, list[VirtualServiceInfo]], dict[str, list[VirtualServiceInfo]]]:
+def _vs_host_indexes(mesh: Mesh) -> VsHostIndexes:
+    """The mesh's VirtualServices by host and by label-aligned host suffix, with partial wildcards.
+
+    The third part lists the (host, VS) pairs whose host is a partial wildcard (§5.1.6).
+    """
     cache = cache_of(mesh)
     cached = cache.vs_host_indexes
     if cached is None:
         by_host: dict[str, list[VirtualServiceInfo]] = {}
         by_suffix: dict[str, list[VirtualServiceInfo]] = {}
+        partial: list[tuple[str, VirtualServiceInfo]] = []
         for vs in mesh.virtual_services:
             for host in vs.hosts:
                 by_host.setdefault(host, []).append(vs)
                 for suffix in dot_suffixes(host):
                     by_suffix.setdefault(suffix, []).append(vs)
-        cached = cache.vs_host_indexes = (by_host, by_suffix)
+                if is_partial_wildcard(host):
+                    partial.append((host, vs))
+        cached = cache.vs_host_indexes = (by_host, by_suffix, tuple(partial))
     return cached
 
 
