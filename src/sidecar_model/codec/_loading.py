@@ -96,7 +96,7 @@ class _Loading:
 
     def document(self, index: int, root: Node | None, data: Any) -> None:  # noqa: ANN401
         if root is not None:
-            self.text.spans[index] = (root.start_mark.index, root.end_mark.index)
+            self.text.record(index, root)
         if data is None:
             return
         self.objects += 1
