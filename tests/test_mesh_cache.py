@@ -10,6 +10,8 @@ import pickle
 import stat
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -286,3 +288,46 @@ def test_the_command_ends_its_process_after_flushing(tmp_path: Path) -> None:
     )
     assert missing.returncode == cli.EXIT_USAGE
     assert "no workload 'no/such'" in missing.stderr
+
+
+def test_a_reader_waits_for_an_entry_being_written(tmp_path: Path) -> None:
+    path = dump(tmp_path)
+    folder = tmp_path / "cache"
+    mesh = mesh_cache.load_mesh(path, directory=folder)
+    key = mesh_cache.key_of([path])
+    assert key is not None
+    (entry,) = entries(folder)
+    entry.unlink()
+    marker = folder / f".writing-{key.hex()}-other"
+    marker.write_bytes(b"")  # as another process's unfinished entry
+
+    def finish_writing() -> None:
+        time.sleep(0.2)
+        mesh_cache.write(key, mesh, folder)
+        marker.unlink()
+
+    writer = threading.Thread(target=finish_writing)
+    writer.start()
+    try:
+        found = mesh_cache.read(key, folder)
+    finally:
+        writer.join()
+    assert found is not None
+    assert fields(found) == fields(mesh)
+
+
+def test_a_writer_that_died_long_ago_is_not_waited_for(tmp_path: Path) -> None:
+    path = dump(tmp_path)
+    folder = tmp_path / "cache"
+    mesh_cache.load_mesh(path, directory=folder)
+    key = mesh_cache.key_of([path])
+    assert key is not None
+    (entry,) = entries(folder)
+    entry.unlink()
+    marker = folder / f".writing-{key.hex()}-dead"
+    marker.write_bytes(b"")
+    os.utime(marker, (1, 1))
+    assert mesh_cache.read(key, folder) is None
+    mesh_cache.load_mesh(path, directory=folder)  # a write clears what dead writers left
+    assert not marker.exists()
+    assert len(entries(folder)) == 1

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 
 import attrs
 
+from sidecar_model._results import gc_paused
 from sidecar_model.codec import Limits
 from sidecar_model.mesh import Mesh
 
@@ -170,13 +171,48 @@ def finish() -> None:
     """End a run, once the answer is out: store new meshes in the cache, print timings."""
     from sidecar_model import mesh_cache  # noqa: PLC0415 - its imports are not needed early
 
-    if _RUN.pending:
+    if _RUN.pending and not (_RUN.console and _in_background()):
         with phase("cache"):
             for key, mesh in _RUN.pending:
                 mesh_cache.write(key, mesh)
-        _RUN.pending.clear()
+    _RUN.pending.clear()
     if _RUN.profile:
         sys.stderr.write(summary())
+
+
+def _in_background() -> bool:
+    """In the command's own process: store the pending meshes in a detached child.
+
+    The answer is out already; the user need not wait for the mesh to be pickled. The
+    child holds none of the command's streams, so a pipe reading the output closes when
+    the command ends. A reader that comes meanwhile waits for the entry. False where
+    processes cannot fork: the caller then stores them itself.
+    """
+    from sidecar_model import mesh_cache  # noqa: PLC0415 - its imports are not needed early
+
+    fork = getattr(os, "fork", None)
+    if fork is None:
+        return False
+    # Flush first, or the child would hold (and could write again) buffered output.
+    with suppress(OSError, ValueError):
+        sys.stdout.flush()
+    with suppress(OSError, ValueError):
+        sys.stderr.flush()
+    try:
+        child = fork()
+    except OSError:
+        return False
+    if child:
+        return True
+    try:  # the child: detach from the terminal and the output, store, and end
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):
+            os.dup2(quiet, stream)
+        os.setsid()
+        for key, mesh in _RUN.pending:
+            mesh_cache.write(key, mesh)
+    finally:
+        os._exit(0)
 
 
 def build_mesh(
@@ -193,7 +229,9 @@ def build_mesh(
     """
     from sidecar_model import mesh_cache  # noqa: PLC0415 - its imports are not needed early
 
-    with phase("load"):
+    # The collector stays paused until the heap is frozen: the new objects all sit in its
+    # youngest generation, and one collection would walk every one of them.
+    with phase("load"), gc_paused():
         key = None
         mesh = None
         if _RUN.cache:

@@ -35,6 +35,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import time
 import warnings
 from functools import cache
 from pathlib import Path
@@ -65,6 +66,11 @@ _SECRET: Final = "secret"  # noqa: S105 - the name of the file that holds it
 _SECRET_BYTES: Final = 32
 #: Entries kept: the newest by modification time; older ones are deleted after a write.
 KEEP: Final = 8
+#: Seconds a reader waits for an entry another process began writing (the command
+#: writes after printing its answer, so a quick second run may find it unfinished).
+WAIT: Final = 60.0
+#: A temporary file older than this (seconds) was left by a writer that died.
+_STALE: Final = 3600.0
 _READ_FLAGS: Final = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -251,7 +257,7 @@ def _entry(folder: Path, key: bytes) -> Path:
     return folder / (key.hex() + _SUFFIX)
 
 
-def _signature(secret: bytes, key: bytes, payload: bytes) -> bytes:
+def _signature(secret: bytes, key: bytes, payload: bytes | memoryview) -> bytes:
     signed = hmac.new(secret, _MAGIC, hashlib.sha256)
     signed.update(key)
     signed.update(len(payload).to_bytes(8, "big"))
@@ -267,7 +273,10 @@ def read(key: bytes, directory: str | os.PathLike[str] | None = None) -> Mesh | 
     """
     folder = Path(directory) if directory is not None else cache_directory()
     path = _entry(folder, key)
-    if not path.exists() or not _private_directory(folder, create=False):
+    if not folder.is_dir() or not _private_directory(folder, create=False):
+        return None
+    _wait_for_writer(folder, key)
+    if not path.exists():
         return None
     secret = _secret(folder)
     content = _read_private(path)
@@ -308,25 +317,46 @@ def write(key: bytes, mesh: Mesh, directory: str | os.PathLike[str] | None = Non
     secret = _secret(folder)
     if secret is None:
         return False
-    buffer = io.BytesIO()
+    # The temporary file exists from the start: it tells readers an entry is on its way.
     try:
-        with gc_paused():
-            _Pickler(buffer, protocol=5).dump(mesh)
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        return False  # a value that cannot be stored: the mesh is simply not cached
-    payload = buffer.getvalue()
-    header = _MAGIC + key + len(payload).to_bytes(8, "big") + _signature(secret, key, payload)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=_writing(key))  # mode 0600
+    except OSError:
+        return False
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-")  # mode 0600
         with os.fdopen(descriptor, "wb") as file:
-            file.write(header)
+            buffer = io.BytesIO()
+            with gc_paused():
+                _Pickler(buffer, protocol=5).dump(mesh)
+            payload = buffer.getbuffer()
+            file.write(_MAGIC + key + len(payload).to_bytes(8, "big"))
+            file.write(_signature(secret, key, payload))
             file.write(payload)
         Path(temporary).replace(_entry(folder, key))
-    except OSError:
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        # A value that cannot be stored, or a full disk: the mesh is simply not cached.
         Path(temporary).unlink(missing_ok=True)
         return False
     _trim(folder)
     return True
+
+
+def _writing(key: bytes) -> str:
+    """The name prefix of the temporary file an entry is being written to."""
+    return f".writing-{key.hex()}-"
+
+
+def _wait_for_writer(folder: Path, key: bytes) -> None:
+    """Wait while another process is still writing the entry of ``key`` (recently begun)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and not _entry(folder, key).exists():
+        writers = [path for path in folder.glob(_writing(key) + "*") if _age(path) < WAIT]
+        if not writers:
+            return
+        time.sleep(0.02)
+
+
+def _age(path: Path) -> float:
+    return time.time() - _mtime(path)
 
 
 def _mtime(path: Path) -> float:
@@ -337,10 +367,13 @@ def _mtime(path: Path) -> float:
 
 
 def _trim(folder: Path) -> None:
-    """Keep only the :data:`KEEP` newest entries."""
+    """Keep only the :data:`KEEP` newest entries; delete what dead writers left."""
     entries = sorted(((_mtime(path), path) for path in folder.glob(f"*{_SUFFIX}")), reverse=True)
     for _when, path in entries[KEEP:]:
         path.unlink(missing_ok=True)
+    for path in folder.glob(".writing-*"):
+        if _age(path) > _STALE:
+            path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- pickling
