@@ -251,8 +251,14 @@ def build_mesh(
 
 def _inputs(paths: Sequence[str]) -> str:
     size = sum(_size(name) for name in paths)
-    files = f"{len(paths)} file" if len(paths) == 1 else f"{len(paths)} files"
-    return f"{files} ({size / _MIB:.1f} MiB)" if size else files
+    files = _plural(len(paths), "file")
+    if size >= _MIB:
+        return f"{files} ({size / _MIB:.1f} MiB)"
+    return f"{files} ({size / 1024:.1f} KiB)" if size else files
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _size(name: str) -> int:
@@ -264,8 +270,9 @@ def _size(name: str) -> int:
 
 def _loaded(mesh: Mesh) -> str:
     return (
-        f"loaded {len(mesh.resources)} objects: {len(mesh.workloads)} workloads, "
-        f"{len(mesh.services)} services, {len(mesh.sidecars)} Sidecars; working..."
+        f"loaded {_plural(len(mesh.resources), 'object')}: "
+        f"{_plural(len(mesh.workloads), 'workload')}, {_plural(len(mesh.services), 'service')}, "
+        f"{_plural(len(mesh.sidecars), 'Sidecar')}; working..."
     )
 
 
