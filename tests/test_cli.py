@@ -816,6 +816,21 @@ def test_progress_on_a_terminal_stderr_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_progress_covers_loading_a_mesh_with_counts(tmp_path: Path) -> None:
+    root = mesh_dir(tmp_path, BROKEN_SIDECAR)
+    code, progress, _stdout = run_on_terminal(
+        "analyze", "--no-cache", str(root), env=terminal_env(), stream="stderr"
+    )
+    assert code == 1
+    assert "loading 2 files (" in progress
+    assert "loaded 6 objects: 2 workloads, 2 services, 1 Sidecar; working..." in progress
+    code, progress, _stdout = run_on_terminal(
+        "analyze", str(root), env=terminal_env(), stream="stderr"
+    )
+    assert "reading the cache for 2 files (" in progress
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_no_color_flag_turns_colour_off_on_a_terminal(tmp_path: Path) -> None:
     root = mesh_dir(tmp_path, BROKEN_SIDECAR)
     code, shown, _ = run_on_terminal("--no-color", "analyze", str(root), env=terminal_env())

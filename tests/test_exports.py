@@ -7,7 +7,7 @@ import types
 import pytest
 
 import sidecar_model
-from sidecar_model import analysis, hosts, mesh, resolver
+from sidecar_model import analysis, hosts, mesh, mesh_cache, resolver
 
 
 def test_all_matches_exported_names() -> None:
@@ -49,7 +49,7 @@ def test_public_packages_export_exactly_their_all(module: types.ModuleType) -> N
     assert module.__all__ == sorted(module.__all__)
 
 
-@pytest.mark.parametrize("module", [hosts], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [hosts, mesh_cache], ids=lambda m: m.__name__)
 def test_public_modules_list_every_public_definition(module: types.ModuleType) -> None:
     defined = {
         name

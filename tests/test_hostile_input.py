@@ -823,3 +823,111 @@ def test_locate_in_an_item_of_an_indented_json_list() -> None:
     text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=2)
     resources = sm.loads(text)
     assert resources[2].locate("metadata.name") == position(text, '"c2"')
+
+
+def _recording_composes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every compose record the text it was given."""
+    composed: list[str] = []
+
+    class Recording(YAML_LOADER):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            composed.append(stream)
+            super().__init__(stream)
+
+    monkeypatch.setattr(codec_yaml, "YAML_LOADER", Recording)
+    return composed
+
+
+def _yaml_list(indent: str) -> str:
+    """A kubectl-style List YAML of five ConfigMaps, items led by ``indent`` then ``- ``."""
+    pad = indent + "  "
+    items = "".join(
+        f"{indent}- apiVersion: v1\n{pad}kind: ConfigMap\n{pad}metadata:\n"
+        f"{pad}  name: c{i}\n{pad}  labels:\n{pad}    k: v{i}\n"
+        for i in range(5)
+    )
+    return f"apiVersion: v1\nkind: List\nitems:\n{items}"
+
+
+@pytest.mark.parametrize("indent", ["", "  "], ids=["kubectl", "indented"])
+def test_locating_in_a_yaml_list_composes_only_that_item(
+    monkeypatch: pytest.MonkeyPatch, indent: str
+) -> None:
+    text = _yaml_list(indent)
+    resources = sm.loads(text)
+    composed = _recording_composes(monkeypatch)
+    assert resources[3].locate("metadata.labels.k") == position(text, "v3")
+    metadata = position(text, f"metadata:\n{indent}    name: c3")
+    assert resources[3].locate("metadata") == metadata
+    assert len(composed) == 1
+    assert "c3" in composed[0]
+    assert "c2" not in composed[0]
+    assert "c4" not in composed[0]
+
+
+@pytest.mark.parametrize("indent", ["", "  "], ids=["kubectl", "indented"])
+def test_a_problem_in_a_yaml_list_item_is_located_as_before(
+    monkeypatch: pytest.MonkeyPatch, indent: str
+) -> None:
+    text = _yaml_list(indent).replace("k: v3", "k: 7")
+    composed = _recording_composes(monkeypatch)
+    (problem,) = problems_of(text)
+    assert problem.path == "items[3].metadata.labels.k"
+    assert (problem.line, problem.column) == position(text, "7\n")
+    assert problem.document == 0
+    # Located while loading, from the nodes already composed: nothing is composed again.
+    assert len(composed) == 1
+
+
+def test_every_item_of_a_yaml_list_is_located_at_its_own_first_key() -> None:
+    text = _yaml_list("")
+    for number, resource in enumerate(sm.loads(text)):
+        line, column = position(text, f"name: c{number}")
+        assert resource.locate("apiVersion") == (line - 3, 15)
+        assert resource.locate("metadata") == (line - 1, 3)
+        assert resource.locate("metadata.name") == (line, column + 6)
+
+
+def test_a_yaml_list_in_flow_style_is_located_through_the_whole_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap,\n"
+        "  metadata: {name: a}}, {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}]\n"
+    )
+    first, second = sm.loads(text)
+    composed = _recording_composes(monkeypatch)
+    assert second.locate("metadata.name") == position(text, "b}")
+    assert first.locate("metadata.name") == position(text, "a}")
+    assert len(composed) == 1
+    assert composed[0] == text
+
+
+def test_an_item_with_an_alias_to_another_item_falls_back_to_the_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata: &meta\n    name: a\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata: *meta\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: c\n"
+    )
+    resources = sm.loads(text)
+    composed = _recording_composes(monkeypatch)
+    line, column = position(text, "name: a")
+    assert resources[1].locate("metadata.name") == (line, column + 6)
+    line, column = position(text, "name: c")
+    assert resources[2].locate("metadata.name") == (line, column + 6)
+    assert len(composed) == 3  # item 1 alone fails, its document; then item 2 alone
+    assert composed[2].strip().startswith("apiVersion: v1\n  kind: ConfigMap\n  metadata:\n")
+
+
+def test_a_list_in_a_yaml_list_locates_its_inner_items() -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n"
+        "  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: inner\n"
+        "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: outer\n"
+    )
+    inner, outer = sm.loads(text)
+    assert inner.locate("metadata.name") == position(text, "inner")
+    assert outer.locate("metadata.name") == position(text, "outer")

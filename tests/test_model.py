@@ -133,3 +133,22 @@ def test_public_modules_export_what_users_use() -> None:
         assert module.__all__ == sorted(module.__all__)
         assert all(hasattr(module, name) for name in module.__all__)
         assert not [name for name in module.__all__ if name.startswith("_")]
+
+
+def test_empty_maps_share_one_frozen_map() -> None:
+    from sidecar_model._collections import EMPTY, freeze, frozen_map  # noqa: PLC0415
+
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: a, labels: {}}, data: {}}\n"
+        "- {apiVersion: v1, kind: ConfigMap, metadata: {name: b, labels: {}}, data: {}}\n"
+    )
+    first, second = sm.loads(text)
+    assert first.metadata.labels is second.metadata.labels is EMPTY
+    assert first.extra["data"] is second.extra["data"] is EMPTY
+    assert freeze({"a": {}, "b": [{}]}) == {"a": {}, "b": ({},)}
+    assert freeze({"a": {}})["a"] is EMPTY
+    assert frozen_map({}) is frozen_map(()) is EMPTY
+    assert frozen_map({"a": "b"}) == {"a": "b"}
+    with pytest.raises(TypeError, match="immutable"):
+        EMPTY["x"] = 1

@@ -57,6 +57,8 @@ def frozen_map(
     """Return ``value`` as a ``FrozenDict`` (an attrs converter for map fields)."""
     if type(value) is FrozenDict:
         return value
+    if not value:  # most maps of a large mesh are empty: they all share one
+        return EMPTY
     return FrozenDict(value)
 
 
@@ -64,6 +66,8 @@ def freeze(value: Any) -> Any:  # noqa: ANN401 - verbatim data is untyped by nat
     """Turn JSON-like data into its immutable twin: dicts to ``FrozenDict``, lists to tuples."""
     kind = type(value)
     if kind is dict or kind is FrozenDict:
+        if not value:  # most maps of a large mesh are empty: they all share one
+            return EMPTY
         return FrozenDict({k: freeze(v) for k, v in value.items()})
     if kind is list or kind is tuple:
         return tuple(freeze(v) for v in value)

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from sidecar_model import _cli_recommend, _rule_links, resolver
+from sidecar_model import _cli_recommend, _cli_runtime, _rule_links, resolver
 from sidecar_model._cli_output import HOSTS_SHOWN as _HOSTS_SHOWN
 from sidecar_model._cli_output import json_text as _json_text
 from sidecar_model._cli_output import junit as _junit
@@ -209,7 +209,8 @@ class _Reader:
     def text(self, name: str) -> str | bytes:
         """The content of a file, or of standard input for ``-``."""
         self.stdin_read = self.stdin_read or name == _STDIN
-        return read_path(name)  # bounded; SourceError for closed stdin and OS failures
+        # bounded (--max-size); SourceError for closed stdin and OS failures
+        return read_path(name, _cli_runtime.limits())
 
     def resources(self, paths: Iterable[str]) -> list[Resource[Any]]:
         """Every object of every input; all loading problems together in one ManifestError."""
@@ -222,7 +223,7 @@ class _Reader:
             content = self.text(name)
             source = "<stdin>" if name == _STDIN else name
             try:
-                loaded.extend(loads(content, source=source))
+                loaded.extend(loads(content, source=source, limits=_cli_runtime.limits()))
             except ManifestError as error:
                 problems.extend(error.problems)
         self.progress.clear()
@@ -261,8 +262,13 @@ class _Reader:
             ) from None
 
     def mesh(self, paths: Iterable[str], config: MeshConfig | None) -> Mesh:
-        resources = self.resources(paths)
-        return Mesh.from_resources(resources, config=config)
+        paths = list(paths)
+        return _cli_runtime.build_mesh(  # from the cache of loaded meshes when unchanged
+            self.files(paths),
+            config,
+            lambda: Mesh.from_resources(self.resources(paths), config=config),
+            self.progress.show,
+        )
 
 
 def _parse_labels(text: str, flag: str = "-l/--labels") -> dict[str, str]:
@@ -975,6 +981,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     config = argparse.ArgumentParser(add_help=False)
+    _cli_runtime.add_options(config)
     config.add_argument(
         "--mesh-config",
         metavar="FILE",
@@ -1127,19 +1134,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     progress = _Progress()
     style = _Style(colour=not args.no_color and _colour_wanted(sys.stdout))
+    _cli_runtime.start(args)
     try:
-        output, code = _COMMANDS[args.command](args, _Reader(progress), style)
+        with _cli_runtime.work(args.command):
+            output, code = _COMMANDS[args.command](args, _Reader(progress), style)
     except SidecarModelError as error:
         progress.clear()
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    progress.clear()
     try:
-        sys.stdout.write(output)
-        sys.stdout.flush()
+        with _cli_runtime.phase("render"):
+            sys.stdout.write(output)
+            sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`sidecar-model demo | head`): stop quietly, as cat does,
         # pointing stdout at devnull so that the interpreter's final flush does not fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _cli_runtime.finish()
     return code
 
 

@@ -24,7 +24,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from sidecar_model._collections import FrozenDict, freeze, thaw
+from sidecar_model._collections import FrozenDict, freeze, frozen_map, thaw
 from sidecar_model.codec._problems import BadValueError, add_note
 from sidecar_model.codec._wire import KEEP_REST, wire_names
 from sidecar_model.model import INT_RANGE, Duration, DurationError
@@ -145,7 +145,7 @@ def unstructure_timestamp(value: dt.datetime) -> str:
 
 def string_map_hook(value: Any, _: object) -> FrozenDict[str, str]:  # noqa: ANN401
     if type(value) is dict and all(type(k) is str and type(v) is str for k, v in value.items()):
-        return FrozenDict(value)
+        return frozen_map(value)
     if type(value) is not dict:
         raise BadValueError("a mapping of strings to strings", value)
     errors: list[Exception] = []

@@ -44,8 +44,10 @@ class Limits:
     """Bounds that keep loading hostile input cheap. Raise them for unusual, trusted input."""
 
     #: Largest accepted text: characters of a string, bytes of a file or stream. Files
-    #: and streams are read in chunks and refused as soon as they pass it.
-    max_size: int = 256 * 1024 * 1024
+    #: and streams are read in chunks and refused as soon as they pass it. A dump of a
+    #: large mesh whose Pods carry the injected proxy (about 6 to 11 KB each as kubectl
+    #: prints them) reaches 500 to 600 MB for 50,000 Pods, so the default leaves room.
+    max_size: int = 1024 * 1024 * 1024
     #: Deepest nesting of maps and lists, in YAML and JSON alike.
     max_depth: int = 200
     #: Most objects in one text: documents plus the items of ``List`` documents.
@@ -96,7 +98,7 @@ class _Loading:
 
     def document(self, index: int, root: Node | None, data: Any) -> None:  # noqa: ANN401
         if root is not None:
-            self.text.spans[index] = (root.start_mark.index, root.end_mark.index)
+            self.text.record(index, root)
         if data is None:
             return
         self.objects += 1

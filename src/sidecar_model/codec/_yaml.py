@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from sidecar_model._results import gc_paused
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -318,15 +321,29 @@ class SourceText:
 
     ``spans`` holds, for each YAML document, where its root node starts and ends in the
     text (character offsets), recorded while loading: locating in one document composes
-    only that document's slice, once.
+    only that document's slice, once. ``item_spans`` holds the same for each item of a
+    YAML ``List`` document (start and end offsets, flattened), so that locating in a
+    large dump composes only the item that holds the problem.
     """
 
     text: str
     name: str | None
     is_json: bool
     spans: dict[int, tuple[int, int]] = attrs.Factory(dict)
+    item_spans: dict[int, array[int]] = attrs.Factory(dict)
     _locators: dict[tuple[int, int | None], Locator] = attrs.Factory(dict)
     _items: list[tuple[int, int]] | None = None
+
+    def record(self, document: int, root: Node) -> None:
+        """Remember where ``root``, the root of document ``document``, and its items lie."""
+        self.spans[document] = (root.start_mark.index, root.end_mark.index)
+        items = _list_items(root)
+        if items is not None:
+            offsets = array("q")
+            for item in items:
+                offsets.append(item.start_mark.index)
+                offsets.append(item.end_mark.index)
+            self.item_spans[document] = offsets
 
     def locator(self, document: int, segments: Sequence[Segment] = ()) -> Locator:
         """A locator for ``segments`` of document ``document``, composed on first use.
@@ -336,26 +353,58 @@ class SourceText:
         large dump costs a small part of it.
         """
         item = None
-        if self.is_json and len(segments) > 1 and segments[0] == "items":
+        if len(segments) > 1 and segments[0] == "items":
             item = segments[1] if isinstance(segments[1], int) else None
         found = self._locators.get((document, item))
+        if found is None and item is not None:
+            with gc_paused():
+                found = self._compose_item(document, item)
         if found is None:
-            found = (None if item is None else self._compose_item(item)) or self._compose(document)
-            self._locators[document, item] = found
+            found = self._locators.get((document, None))
+        if found is None:
+            with gc_paused():
+                found = self._compose(document)
+            self._locators[document, None] = found
+        self._locators[document, item] = found
         return found
 
-    def _compose_item(self, item: int) -> Locator | None:
-        if self._items is None:
-            self._items = json_item_spans(self.text)
-        if not 0 <= item < len(self._items):
+    def _compose_item(self, document: int, item: int) -> Locator | None:
+        if self.is_json:
+            if self._items is None:
+                self._items = json_item_spans(self.text)
+            if not 0 <= item < len(self._items):
+                return None
+            start, end = self._items[item]
+            root = _first_node(self.text[start:end])
+            if root is None:
+                return None
+            line_start = self.text.rfind("\n", 0, start) + 1
+            lines = self.text.count("\n", 0, start)
+            return Locator(
+                root, lines, start, base=("items", item), first_column=start - line_start
+            )
+        offsets = self.item_spans.get(document)
+        if offsets is None or not 0 <= item < len(offsets) // 2:
             return None
-        start, end = self._items[item]
-        root = _first_node(self.text[start:end])
-        if root is None:
-            return None
+        return self._compose_yaml_item(item, offsets[2 * item], offsets[2 * item + 1])
+
+    def _compose_yaml_item(self, item: int, start: int, end: int) -> Locator | None:
+        """Compose one block-style ``List`` item from its own lines of the text.
+
+        The item's first line is led by its ``-`` indicators; they become spaces, so
+        the slice composes alone at the same columns. Anything else before the item on
+        its line (a flow list), or a slice that does not compose alone (an alias to an
+        anchor outside it), makes the caller compose the whole document instead.
+        """
         line_start = self.text.rfind("\n", 0, start) + 1
-        lines = self.text.count("\n", 0, start)
-        return Locator(root, lines, start, base=("items", item), first_column=start - line_start)
+        lead = self.text[line_start:start]
+        if lead.strip(" -"):
+            return None
+        root = _first_node(" " * len(lead) + self.text[start:end])
+        if root is None or root.start_mark.index != len(lead):
+            return None
+        lines = self.text.count("\n", 0, line_start)
+        return Locator(root, lines, line_start, base=("items", item))
 
     def _compose(self, document: int) -> Locator:
         span = self.spans.get(document)
@@ -370,6 +419,26 @@ class SourceText:
         except yaml.YAMLError:
             roots = []
         return Locator(roots[document] if 0 <= document < len(roots) else None)
+
+
+def _list_items(root: Node) -> list[Node] | None:
+    """The item nodes of a ``kind: *List`` document's ``items``, or None for another document."""
+    if type(root) is not MappingNode:
+        return None
+    kind: Node | None = None
+    items: Node | None = None
+    for key_node, value_node in root.value:
+        if type(key_node) is ScalarNode and key_node.value == "kind":
+            kind = value_node
+        elif type(key_node) is ScalarNode and key_node.value == "items":
+            items = value_node
+    if (
+        type(kind) is not ScalarNode
+        or not kind.value.endswith("List")
+        or type(items) is not SequenceNode
+    ):
+        return None
+    return list(items.value)
 
 
 def json_item_spans(text: str) -> list[tuple[int, int]]:
