@@ -9,6 +9,7 @@ import attrs
 
 from sidecar_model import resolver
 from sidecar_model._results import Result, resource_name
+from sidecar_model.model import Protocol
 from sidecar_model.resolver import OutboundListener, SelectionOrigin, SidecarScope
 
 if TYPE_CHECKING:
@@ -241,9 +242,9 @@ class Change(Result):
         """``outbound listeners 0.0.0.0:9080: protocol HTTP -> TCP``."""
         head = f"{self.kind.value} {self.subject}"
         if self.old is None:
-            return f"{head}: added"
+            return f"{head}: added{_brief(self.new)}"
         if self.new is None:
-            return f"{head}: removed"
+            return f"{head}: removed{_brief(self.old)}"
         fields = self.fields
         if not fields:
             return f"{head}: {_value_text(self.old)} -> {_value_text(self.new)}"
@@ -262,6 +263,13 @@ class Change(Result):
         }
 
 
+def _brief(value: Any) -> str:  # noqa: ANN401 - JSON-ready data of any shape
+    """`` (TCP)`` for a listener, ``""`` for other values."""
+    if isinstance(value, dict) and "protocol" in value:
+        return f" ({_value_text(value['protocol'])})"
+    return ""
+
+
 def _value_text(value: Any) -> str:  # noqa: ANN401 - JSON-ready data of any shape
     if value is None:
         return "none"
@@ -269,6 +277,8 @@ def _value_text(value: Any) -> str:  # noqa: ANN401 - JSON-ready data of any sha
         return "[" + ", ".join(_value_text(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items()) + "}"
+    if value == Protocol.UNSUPPORTED.value:
+        return "auto-detect"  # L4: a sniffed listener
     return str(value)
 
 
