@@ -444,8 +444,7 @@ def _host_dict(host: HostExplanation, scope: SidecarScope) -> dict[str, Any]:
 
 
 def _host_text(host: HostExplanation, style: _Style) -> str:
-    verdict = "has a cluster in this scope" if host.imported else "is not in this scope"
-    head = style.paint(f"{host.hostname} {verdict}", _GREEN if host.imported else _YELLOW)
+    head = style.paint(f"{host.hostname} {host.verdict}", _GREEN if host.imported else _YELLOW)
     return "\n".join([head, *(f"  - {step}" for step in _host_steps(host))])
 
 
@@ -1036,7 +1035,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Explain which Sidecar applies to a workload (with every candidate), the "
         "outbound listeners of its proxy with their hosts, and optionally one host.",
     )
-    explain_.add_argument("--host", metavar="HOST", help="explain this hostname as well")
+    explain_.add_argument(
+        "--host",
+        metavar="HOST",
+        help="explain this host as well: a name, a short name, host:port or an IP; says which "
+        "listener carries it or what the outbound traffic policy does with it",
+    )
     _wide_option(explain_)
     scope = command(
         "scope",
