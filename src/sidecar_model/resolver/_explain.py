@@ -278,7 +278,8 @@ def _unclaimed(scope: SidecarScope, port: int | None) -> tuple[str, str]:
     ``egressProxy``, T3), else MeshConfig's mode.
     """
     on_port = "" if port is None else f" on port {port}"
-    head = f"no outbound listener, chain or virtual host claims it{on_port}"
+    head = f"no outbound listener claims it{on_port}"
+    mode = scope.outbound_mode
     if scope.workload.interception_mode == "NONE":
         return BYPASS, (
             f"{head}: the proxy captures nothing (interception mode NONE), so traffic the "
@@ -297,24 +298,18 @@ def _unclaimed(scope: SidecarScope, port: int | None) -> tuple[str, str]:
     if wildcard is not None and wildcard.route:
         fate, target = _policy_target(scope, http=True)
         return fate, (
-            f"{head}: HTTP requests for it reach listener {wildcard.address}:{port}, whose "
-            f'route "{wildcard.route}" ends with a catch-all virtual host: {target} (T8)'
+            f"{head}: HTTP for it reaches listener {wildcard.address}:{port}; under {mode}, "
+            f'the catch-all virtual host of route "{wildcard.route}" {target} (T8)'
         )
     fate, target = _policy_target(scope, http=False)
     if wildcard is not None:
         return fate, (
-            f"{head}: listener {wildcard.address}:{port} has no chain for it, so its "
-            f"default chain applies: {target} (T7)"
+            f"{head}: listener {wildcard.address}:{port} has no chain for it; under {mode}, "
+            f"its default chain {target} (T7)"
         )
-    text = (
-        f"{head}: the virtual outbound listener's catch-all applies the "
-        f"{scope.outbound_mode} policy: {target} (T5, T6)"
-    )
+    text = f"{head}: under {mode}, the virtual outbound listener {target} (T5, T6)"
     if port is None and fate == BLACKHOLE:
-        text += (
-            "; HTTP on a port with an outbound HTTP route gets that route's catch-all "
-            "instead: a direct 502 response (T8)"
-        )
+        text += "; HTTP to a port with an outbound HTTP route gets a direct 502 instead (T8)"
     return fate, text
 
 
@@ -323,17 +318,17 @@ def _policy_target(scope: SidecarScope, *, http: bool) -> tuple[str, str]:
     mode = scope.outbound_mode
     policy = scope.outbound_traffic_policy
     if mode == "ALLOW_ANY_DYNAMIC_DNS" and http:
-        return DYNAMIC_DNS, "sent to the dynamic-forward-proxy cluster AllowAnyDynamicDNSCluster"
+        return DYNAMIC_DNS, "sends it to the dynamic-forward-proxy AllowAnyDynamicDNSCluster"
     if mode in {"ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"}:
         proxy = None if policy is None else policy.egress_proxy
         if proxy is not None:  # T3
             number = "" if proxy.port is None or proxy.port.number is None else proxy.port.number
             cluster = f"outbound|{number}|{proxy.subset or ''}|{proxy.host}"
-            return EGRESS_PROXY, f"sent to the egress proxy, cluster {cluster} (T3)"
-        return PASSTHROUGH, "passed through to its original destination (PassthroughCluster)"
+            return EGRESS_PROXY, f"sends it to the egress proxy, cluster {cluster} (T3)"
+        return PASSTHROUGH, "passes it through to its original destination (PassthroughCluster)"
     if http:
-        return CATCH_ALL_502, "a direct HTTP 502 response (REGISTRY_ONLY)"
-    return BLACKHOLE, "blackholed (BlackHoleCluster closes the connection; REGISTRY_ONLY)"
+        return CATCH_ALL_502, "answers with a direct HTTP 502"
+    return BLACKHOLE, "blackholes it (BlackHoleCluster closes the connection)"
 
 
 def _explain_imports(
