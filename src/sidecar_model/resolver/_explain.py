@@ -58,6 +58,8 @@ class HostExplanation(Result):
     fate: str = ""
     #: The effective outbound traffic policy mode (T1).
     policy: str = ""
+    #: The imported wildcard host that serves ``hostname`` (W5), if one does.
+    wildcard: str | None = None
 
     @property
     def alias_for(self) -> str | None:
@@ -72,7 +74,14 @@ class HostExplanation(Result):
         """``has a cluster in this scope``, ``is not in this scope``, or the alias' case."""
         if self.alias_for is not None:
             return f"is an alias of {self.alias_for} in this scope, with no cluster of its own"
-        return "has a cluster in this scope" if self.imported else "is not in this scope"
+        if self.imported:
+            return "has a cluster in this scope"
+        if self.wildcard is not None:
+            return f"is served in this scope by the wildcard host {self.wildcard}"
+        if self.fate == LISTENER and self.listeners:
+            first = self.listeners[0]
+            return f"is carried in this scope by outbound listener {first.address}:{first.port}"
+        return "is not in this scope"
 
     def __str__(self) -> str:
         """Prose: verdict, then the steps."""
@@ -93,6 +102,7 @@ class HostExplanation(Result):
             "fate": self.fate,
             "policy": self.policy,
             "aliasFor": self.alias_for,
+            "wildcard": self.wildcard,
         }
 
 
@@ -163,6 +173,12 @@ def explain_host(scope: SidecarScope, hostname: str) -> HostExplanation:
     declared = mesh.services_by_hostname.get(name, ())
     if not declared and not is_ip_address(name):
         steps.append("no Service or ServiceEntry in the mesh declares this hostname")
+    if is_ip_address(name):
+        steps.extend(
+            f"{name} is the address of {s.hostname} ({s.namespace})"
+            for s in scope.services
+            if s.address == name
+        )
     for service in declared:
         visible = mesh.service_visible(service, namespace)
         export = ",".join(sorted(mesh.export_of(service)))
@@ -175,6 +191,9 @@ def explain_host(scope: SidecarScope, hostname: str) -> HostExplanation:
     chosen = scope.service(name)
     listeners = tuple(li for li in outbound_listeners(scope) if _concerns(li, name, query.port))
     routes = {r.name: r for r in outbound_routes(scope)} if listeners else {}
+    wildcard = next(
+        (w for li in listeners if (w := _covering_wildcard(li, name)) is not None), None
+    )
     carried = False
     for listener in listeners:
         step, carries = _listener_step(listener, routes, name)
@@ -211,7 +230,12 @@ def explain_host(scope: SidecarScope, hostname: str) -> HostExplanation:
         port=query.port,
         fate=fate,
         policy=scope.outbound_mode,
+        wildcard=None if chosen is not None or name in _carried_names(listeners) else wildcard,
     )
+
+
+def _carried_names(listeners: tuple[OutboundListener, ...]) -> frozenset[str]:
+    return frozenset(h for li in listeners for h in li.hosts)
 
 
 def _covering_wildcard(listener: OutboundListener, name: str) -> str | None:
