@@ -9,13 +9,21 @@ import attrs
 
 from sidecar_model import resolver
 from sidecar_model._results import Result, resource_name
+from sidecar_model.mesh import MeshService
 from sidecar_model.model import Protocol
-from sidecar_model.resolver import OutboundListener, SelectionOrigin, SidecarScope
+from sidecar_model.resolver import (
+    InboundListener,
+    MergedDestinationRule,
+    OutboundListener,
+    SelectionOrigin,
+    SidecarScope,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sidecar_model.mesh import Mesh, MeshService, Workload
+    from sidecar_model._collections import FrozenDict
+    from sidecar_model.mesh import Mesh, Workload
 
 
 # =========================================================================== diff
@@ -294,17 +302,16 @@ def _behaviour(data: dict[str, Any]) -> dict[str, Any]:
 
 @attrs.frozen(kw_only=True)
 class _Proxy:
-    """Everything a workload's proxy behaviour depends on, as JSON-ready values by key."""
+    """Everything a workload's proxy behaviour depends on, as the resolver's values."""
 
     sidecar: str | None
     origin: SelectionOrigin
     mode: str
-    outbound: dict[str, dict[str, Any]]
-    inbound: dict[str, dict[str, Any]]
-    services: dict[str, dict[str, Any]]
-    rules: dict[str, Any]
-    pairs: frozenset[HostPort]
-    imported: int
+    outbound: tuple[OutboundListener, ...]
+    inbound: tuple[InboundListener, ...]
+    services: tuple[MeshService, ...]
+    #: The DestinationRule each imported service uses from this proxy (§4.4.5).
+    rules: tuple[tuple[str, MergedDestinationRule], ...]
 
 
 def _service_value(service: MeshService) -> dict[str, Any]:
@@ -315,70 +322,73 @@ def _service_value(service: MeshService) -> dict[str, Any]:
     }
 
 
+def _pairs(listeners: tuple[OutboundListener, ...]) -> frozenset[HostPort]:
+    return frozenset((host, li.port) for li in listeners for host in li.hosts)
+
+
 class _Snapshot:
-    """One mesh's proxies; parts shared by scopes are computed once, keyed by value."""
+    """One mesh's proxies; the rules, shared by proxies alike, computed once, keyed by value."""
 
     def __init__(self, mesh: Mesh) -> None:
         self.mesh = mesh
-        self.outbound: dict[
-            tuple[OutboundListener, ...], tuple[dict[str, dict[str, Any]], frozenset[HostPort]]
+        self.rules: dict[
+            tuple[tuple[MeshService, ...], str, FrozenDict[str, str] | None],
+            tuple[tuple[str, MergedDestinationRule], ...],
         ] = {}
-        self.services: dict[tuple[MeshService, ...], dict[str, dict[str, Any]]] = {}
+        self.selective: dict[tuple[tuple[MeshService, ...], str], bool] = {}
 
-    def _outbound(
-        self, scope: SidecarScope
-    ) -> tuple[dict[str, dict[str, Any]], frozenset[HostPort]]:
-        listeners = resolver.outbound_listeners(scope)
-        found = self.outbound.get(listeners)
-        if found is None:
-            found = self.outbound[listeners] = (
-                {f"{li.address}:{li.port}": _behaviour(li.to_dict()) for li in listeners},
-                frozenset((host, li.port) for li in listeners for host in li.hosts),
+    def _rules(self, scope: SidecarScope) -> tuple[tuple[str, MergedDestinationRule], ...]:
+        # A function of the union, the config namespace and, only when some rule has a
+        # workload selector, the proxy's labels (§4.4.5).
+        base = (scope.services, scope.namespace)
+        selective = self.selective.get(base)
+        if selective is None:
+            selective = self.selective[base] = any(
+                rule.selector is not None
+                for s in scope.services
+                for rule in scope.destination_rules(s.hostname)
             )
-        return found
-
-    def _services(self, scope: SidecarScope) -> dict[str, dict[str, Any]]:
-        union = scope.services
-        found = self.services.get(union)
+        key = (*base, scope.workload.labels if selective else None)
+        found = self.rules.get(key)
         if found is None:
-            found = self.services[union] = {s.hostname: _service_value(s) for s in union}
+            found = self.rules[key] = tuple(
+                (s.hostname, rule)
+                for s in scope.services
+                if (rule := scope.destination_rule(s.hostname)) is not None
+            )
         return found
 
     def proxy(self, workload: Workload) -> _Proxy:
         scope = resolver.compute_scope(self.mesh, workload)
-        outbound, pairs = self._outbound(scope)
-        inbound = {
-            str(li.port): _behaviour(li.to_dict()) for li in resolver.inbound_listeners(scope)
-        }
-        rules = {}
-        for service in scope.services:
-            rule = scope.destination_rule(service.hostname)
-            if rule is not None:
-                rules[service.hostname] = rule.to_dict()
         return _Proxy(
             sidecar=resource_name(scope.sidecar),
             origin=scope.origin,
             mode=scope.outbound_mode,
-            outbound=outbound,
-            inbound=inbound,
-            services=self._services(scope),
-            rules=rules,
-            pairs=pairs,
-            imported=len(scope.services),
+            outbound=resolver.outbound_listeners(scope),
+            inbound=resolver.inbound_listeners(scope),
+            services=scope.services,
+            rules=self._rules(scope),
         )
 
 
 def _keyed_changes(kind: ChangeKind, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
     """One change per key whose value differs, in key order (added and removed included)."""
-    if old is new:
-        return
     for key in sorted(old.keys() | new.keys()):
         before, after = old.get(key), new.get(key)
         if before != after:
             yield Change(kind=kind, subject=key, old=before, new=after)
 
 
+def _outbound_values(listeners: tuple[OutboundListener, ...]) -> dict[str, dict[str, Any]]:
+    return {f"{li.address}:{li.port}": _behaviour(li.to_dict()) for li in listeners}
+
+
+def _inbound_values(listeners: tuple[InboundListener, ...]) -> dict[str, dict[str, Any]]:
+    return {str(li.port): _behaviour(li.to_dict()) for li in listeners}
+
+
 def _changes(old: _Proxy, new: _Proxy) -> tuple[Change, ...]:
+    """Every observable difference; equal values (the common case) are not taken apart."""
     found: list[Change] = []
     if (old.sidecar, old.origin) != (new.sidecar, new.origin):
         found.append(
@@ -393,10 +403,38 @@ def _changes(old: _Proxy, new: _Proxy) -> tuple[Change, ...]:
         found.append(
             Change(kind=ChangeKind.OUTBOUND_MODE, subject="mode", old=old.mode, new=new.mode)
         )
-    found.extend(_keyed_changes(ChangeKind.OUTBOUND_LISTENERS, old.outbound, new.outbound))
-    found.extend(_keyed_changes(ChangeKind.INBOUND_LISTENERS, old.inbound, new.inbound))
-    found.extend(_keyed_changes(ChangeKind.SERVICES, old.services, new.services))
-    found.extend(_keyed_changes(ChangeKind.DESTINATION_RULES, old.rules, new.rules))
+    if old.outbound != new.outbound:
+        found.extend(
+            _keyed_changes(
+                ChangeKind.OUTBOUND_LISTENERS,
+                _outbound_values(old.outbound),
+                _outbound_values(new.outbound),
+            )
+        )
+    if old.inbound != new.inbound:
+        found.extend(
+            _keyed_changes(
+                ChangeKind.INBOUND_LISTENERS,
+                _inbound_values(old.inbound),
+                _inbound_values(new.inbound),
+            )
+        )
+    if old.services != new.services:
+        found.extend(
+            _keyed_changes(
+                ChangeKind.SERVICES,
+                {s.hostname: _service_value(s) for s in old.services},
+                {s.hostname: _service_value(s) for s in new.services},
+            )
+        )
+    if old.rules != new.rules:
+        found.extend(
+            _keyed_changes(
+                ChangeKind.DESTINATION_RULES,
+                {host: rule.to_dict() for host, rule in old.rules},
+                {host: rule.to_dict() for host, rule in new.rules},
+            )
+        )
     return tuple(found)
 
 
@@ -425,6 +463,9 @@ def diff(old: Mesh, new: Mesh) -> MeshDiff:
     unchanged = 0
     for name in sorted(before.keys() & after.keys()):
         was, now = old_side.proxy(before[name]), new_side.proxy(after[name])
+        was_pairs = now_pairs = frozenset[HostPort]()
+        if was.outbound != now.outbound:
+            was_pairs, now_pairs = _pairs(was.outbound), _pairs(now.outbound)
         result = WorkloadDiff(
             workload=name,
             old_sidecar=was.sidecar,
@@ -433,10 +474,10 @@ def diff(old: Mesh, new: Mesh) -> MeshDiff:
             new_origin=now.origin,
             old_mode=was.mode,
             new_mode=now.mode,
-            gained=tuple(sorted(now.pairs - was.pairs)),
-            lost=tuple(sorted(was.pairs - now.pairs)),
-            old_services=was.imported,
-            new_services=now.imported,
+            gained=tuple(sorted(now_pairs - was_pairs)),
+            lost=tuple(sorted(was_pairs - now_pairs)),
+            old_services=len(was.services),
+            new_services=len(now.services),
             changes=_changes(was, now),
         )
         if result.changed:
