@@ -127,6 +127,11 @@ def test_the_egress_proxy_replaces_passthrough() -> None:
     answer = explain(EGRESS_PROXY, "www.google.com")
     assert answer.fate == "egress proxy"
     assert "outbound|443||egress.istio-system.svc.cluster.local (T3)" in answer.steps[-1]
+    portless = EGRESS_PROXY.replace(", port: {number: 443}}}", "}}")
+    assert portless != EGRESS_PROXY
+    assert (
+        "outbound|0||egress.istio-system.svc.cluster.local" in explain(portless, "x.io").steps[-1]
+    )
 
 
 def test_a_proxy_capturing_nothing_is_bypassed() -> None:

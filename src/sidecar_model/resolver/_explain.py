@@ -346,7 +346,8 @@ def _policy_target(scope: SidecarScope, *, http: bool) -> tuple[str, str]:
     if mode in {"ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"}:
         proxy = None if policy is None else policy.egress_proxy
         if proxy is not None:  # T3
-            number = "" if proxy.port is None or proxy.port.number is None else proxy.port.number
+            # Without a port istiod names the cluster with port 0 (no service to take it from).
+            number = 0 if proxy.port is None or proxy.port.number is None else proxy.port.number
             cluster = f"outbound|{number}|{proxy.subset or ''}|{proxy.host}"
             return EGRESS_PROXY, f"sends it to the egress proxy, cluster {cluster} (T3)"
         return PASSTHROUGH, "passes it through to its original destination (PassthroughCluster)"
