@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from sidecar_model import Mesh, loads, resolver
+from sidecar_model import Mesh, MeshConfig, loads, resolver
 from sidecar_model import _cli_output as cli_output
 
 if TYPE_CHECKING:
@@ -132,6 +132,21 @@ def test_the_egress_proxy_replaces_passthrough() -> None:
     assert (
         "outbound|0||egress.istio-system.svc.cluster.local" in explain(portless, "x.io").steps[-1]
     )
+
+
+def test_dynamic_dns_sends_http_to_the_dynamic_forward_proxy() -> None:
+    # T4: the mesh mode applies to a Sidecar without a policy; T6/T8 name its cluster.
+    config = MeshConfig.from_yaml("outboundTrafficPolicy: {mode: ALLOW_ANY_DYNAMIC_DNS}")
+    mesh = Mesh.from_resources(
+        loads(MESH.replace("  outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n", "")),
+        config=config,
+    )
+    scope = resolver.compute_scope(mesh, next(w for w in mesh.workloads if w.name == "web-1"))
+    on_route = resolver.explain_host(scope, "www.google.com:9080")
+    assert (on_route.fate, on_route.policy) == ("dynamic DNS", "ALLOW_ANY_DYNAMIC_DNS")
+    anywhere = resolver.explain_host(scope, "www.google.com")
+    assert anywhere.fate == "passthrough"
+    assert "plain-text HTTP goes to AllowAnyDynamicDNSCluster" in anywhere.steps[-1]
 
 
 def test_a_proxy_capturing_nothing_is_bypassed() -> None:

@@ -332,6 +332,8 @@ def _unclaimed(scope: SidecarScope, port: int | None) -> tuple[str, str]:
             f"its default chain {target} (T7)"
         )
     text = f"{head}: under {mode}, the virtual outbound listener {target} (T5, T6)"
+    if mode == "ALLOW_ANY_DYNAMIC_DNS":
+        text += "; plain-text HTTP goes to AllowAnyDynamicDNSCluster instead (T6)"
     if port is None and fate == BLACKHOLE:
         text += "; HTTP to a port with an outbound HTTP route gets a direct 502 instead (T8)"
     return fate, text
