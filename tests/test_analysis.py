@@ -647,6 +647,7 @@ def test_diff_reports_hosts_ports_and_services_lost() -> None:
     assert result.workload("shop/none") is None
     assert str(result) == (
         "1 workload(s) changed, 0 unchanged, 0 added, 0 removed\n"
+        "by kind: outbound listeners 1, services 1\n"
         "shop/cart-1: imported services 2 -> 1 (-1)\n"
         "  - reviews.prod.svc.cluster.local:9080"
     )
@@ -697,6 +698,7 @@ def test_diff_of_identical_meshes_and_added_removed_workloads() -> None:
     assert "added: shop/cart-2\nremoved: shop/cart-1" in str(result)
     assert result.to_dict() == {
         "changed": [],
+        "byKind": {},
         "unchanged": 0,
         "added": ["shop/cart-2"],
         "removed": ["shop/cart-1"],

@@ -640,6 +640,7 @@ def test_diff_two_snapshots(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "1 workload(s) changed, 1 unchanged, 0 added, 0 removed",
+        "by kind: outbound listeners 1, services 1, destination rules 1",
         "shop/web-1: imported services 2 -> 1 (-1)",
         "  - db.data.svc.cluster.local:5432",
     ]

@@ -450,8 +450,7 @@ def _host_dict(host: HostExplanation, scope: SidecarScope) -> dict[str, Any]:
 
 
 def _host_text(host: HostExplanation, style: _Style) -> str:
-    verdict = "has a cluster in this scope" if host.imported else "is not in this scope"
-    head = style.paint(f"{host.hostname} {verdict}", _GREEN if host.imported else _YELLOW)
+    head = style.paint(f"{host.hostname} {host.verdict}", _GREEN if host.imported else _YELLOW)
     return "\n".join([head, *(f"  - {step}" for step in _host_steps(host))])
 
 
@@ -828,7 +827,8 @@ def _diff(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str
     code = EXIT_FINDINGS if args.exit_code and result else EXIT_OK
     if args.output != "text":
         return _data_output(args, result.to_dict()), code
-    lines = [str(result).splitlines()[0]]
+    kinds = result.kinds_text()
+    lines = [result.summary(), *([kinds] if kinds else [])]
     for workload in result.changed:
         lines.extend(_changed_lines(str(workload), style, wide=args.wide))
     lines.extend(f"added: {name}" for name in result.added)
@@ -837,8 +837,9 @@ def _diff(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str
 
 
 def _changed_lines(text: str, style: _Style, *, wide: bool) -> list[str]:
-    """One workload's change: its head, then at most 8 gained and 8 lost pairs, counted."""
-    head = [line for line in text.splitlines() if not line.startswith(("  + ", "  - "))]
+    """One workload's change: its head, at most 8 gained and 8 lost pairs, counted, the rest."""
+    pair_lines = ("  + ", "  - ")
+    head = [line for line in text.splitlines() if not line.startswith((*pair_lines, "  ~ "))]
     out = list(head)
     for sign, colour, word in (("+", _GREEN, "gained"), ("-", _RED, "lost")):
         pairs = [line for line in text.splitlines() if line.startswith(f"  {sign} ")]
@@ -849,6 +850,7 @@ def _changed_lines(text: str, style: _Style, *, wide: bool) -> list[str]:
                 f"  {sign} ... and {len(pairs) - len(shown)} more {word} "
                 "(--wide or -o json for all)"
             )
+    out.extend(style.paint(line, _YELLOW) for line in text.splitlines() if line.startswith("  ~ "))
     return out
 
 
@@ -1040,7 +1042,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Explain which Sidecar applies to a workload (with every candidate), the "
         "outbound listeners of its proxy with their hosts, and optionally one host.",
     )
-    explain_.add_argument("--host", metavar="HOST", help="explain this hostname as well")
+    explain_.add_argument(
+        "--host",
+        metavar="HOST",
+        help="explain this host as well: a name, a short name, host:port or an IP; says which "
+        "listener carries it or what the outbound traffic policy does with it",
+    )
     _wide_option(explain_)
     scope = command(
         "scope",
@@ -1073,12 +1080,16 @@ def _parser() -> argparse.ArgumentParser:
         [config],
         help="what changes for every workload between two mesh snapshots",
         description="For every workload of two mesh snapshots: the Sidecar that applies, the "
-        "outbound host:port pairs gained and lost, and the change in imported services.",
+        "outbound mode, the outbound host:port pairs gained and lost, every outbound and inbound "
+        "listener that changes, the imported services and their ports, and the DestinationRules "
+        "used; a summary counts the workloads per kind of change.",
     )
     diff_.add_argument("old", metavar="OLD", help="the old snapshot: a file, directory or -")
     diff_.add_argument("new", metavar="NEW", help="the new snapshot: a file, directory or -")
     diff_.add_argument(
-        "--exit-code", action="store_true", help="exit with 1 when some workload changes"
+        "--exit-code",
+        action="store_true",
+        help="exit with 1 when anything observable changes (or a workload is added or removed)",
     )
     _wide_option(diff_)
     command(

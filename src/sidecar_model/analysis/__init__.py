@@ -7,8 +7,9 @@ is a :class:`~sidecar_model.validation.Diagnostic` naming the Sidecar it is repo
 wire path in it, so a Sidecar loaded from text gets its file, line and column. :data:`CHECKS`
 describes every code; ``docs/analysis.md`` explains each with its fix.
 
-:func:`diff` compares two snapshots of a mesh workload by workload (selection, outbound hosts
-and ports, imported services), and :func:`reachability` draws which namespaces can reach which.
+:func:`diff` compares two snapshots of a mesh workload by workload (selection, outbound mode,
+outbound and inbound listeners, imported services, DestinationRules), and
+:func:`reachability` draws which namespaces can reach which.
 
 Scopes come from :mod:`sidecar_model.resolver` and its per-(Sidecar, namespace) cache, so
 analysing a mesh computes each scope once, and a later resolution of the same mesh reuses it.
@@ -21,11 +22,13 @@ from __future__ import annotations
 
 from sidecar_model.analysis._analyze import analyze
 from sidecar_model.analysis._checks import CHECKS, Check
-from sidecar_model.analysis._diff import MeshDiff, WorkloadDiff, diff
+from sidecar_model.analysis._diff import Change, ChangeKind, MeshDiff, WorkloadDiff, diff
 from sidecar_model.analysis._reachability import ReachabilityEdge, ReachabilityGraph, reachability
 
 __all__ = [
     "CHECKS",
+    "Change",
+    "ChangeKind",
     "Check",
     "MeshDiff",
     "ReachabilityEdge",

@@ -11,7 +11,7 @@ from sidecar_model import resolver
 from sidecar_model._results import Result
 
 if TYPE_CHECKING:
-    from sidecar_model.mesh import Mesh
+    from sidecar_model.mesh import Mesh, MeshService
 
 
 # =========================================================================== reachability
@@ -125,18 +125,19 @@ def reachability(mesh: Mesh) -> ReachabilityGraph:
     egress hosts and VirtualService destinations (5.7) all count; each distinct scope is
     looked at once.
     """
-    per_scope: dict[int, dict[str, frozenset[str]]] = {}
+    # Keyed by the union itself (a tuple of hashable services): equal unions, equal answers.
+    per_scope: dict[tuple[MeshService, ...], dict[str, frozenset[str]]] = {}
     hosts: dict[tuple[str, str], set[str]] = {}
     workloads: dict[tuple[str, str], int] = {}
     for workload in mesh.workloads:
         scope = resolver.compute_scope(mesh, workload)
         union = scope.services
-        imported = per_scope.get(id(union))
+        imported = per_scope.get(union)
         if imported is None:
             grouped: dict[str, set[str]] = {}
             for service in union:
                 grouped.setdefault(service.namespace, set()).add(service.hostname)
-            imported = per_scope[id(union)] = {ns: frozenset(h) for ns, h in grouped.items()}
+            imported = per_scope[union] = {ns: frozenset(h) for ns, h in grouped.items()}
         source = workload.namespace
         for target, names in imported.items():
             if target == source:
