@@ -352,7 +352,7 @@ def _kube_service(
     elif cluster_ip:
         address = str(cluster_ip)
     else:
-        address = f"unallocated:{ns}/{meta['name']}"  # a VIP of its own, not yet known
+        address = f"<VIP of {meta['name']}.{ns}>"  # a VIP of its own, not yet known
     istio_rules = "kubernetes_port_protocol" in switches
     ports = []
     for p in spec.get("ports") or ():
@@ -1102,8 +1102,13 @@ class Listeners:
         on_wildcard = address == self.wildcard
         cidrs = frozenset({s.address}) if "/" in s.address else frozenset({endpoint} - {None})
         if category(protocol) == "http":
-            alpns = HTTP_ALPNS if on_wildcard else ()
-            return [Chain("http", ("raw", alpns, frozenset(), frozenset()), s.host, str(port))]
+            # Only a wildcard HTTP chain gets the ALPN (and raw-buffer) match; HTTP_PROXY
+            # listeners are plain HTTP everywhere (istiod's buildSidecarOutboundListener).
+            if on_wildcard and protocol != "HTTP_PROXY":
+                match: tuple[Any, ...] = ("raw", HTTP_ALPNS, frozenset(), frozenset())
+            else:
+                match = ("", (), frozenset(), frozenset())
+            return [Chain("http", match, s.host, str(port))]
         if protocol in {"TLS", "HTTPS"}:
             by_sni = (s.address == ANY4 and on_wildcard) or "/" in s.address
             names = frozenset({s.host, *(h for _, h in s.aliases)}) if by_sni else frozenset()
@@ -1266,8 +1271,20 @@ class Listeners:
                 continue
             names.append(s.host)
             names.extend(aliases)
-        if port == 80 and not every_port:  # R3
-            names += [h for v in owner.vss for h in v.hosts if h not in names]
+        # R3: per VirtualService, its hosts split into services of this route (those with
+        # port P, any protocol) and the rest; the rest join route P when one of the services
+        # has an HTTP or sniffed port P, and on port 80 a VS with no such service gives all.
+        with_p = {
+            s.host: any(category(q[2]) != "tcp" for q in ports if every_port or q[1] == port)
+            for s, ports, _ in owner.services
+            if every_port or any(q[1] == port for q in ports)
+        }
+        for v in owner.vss:
+            ours = [h for h in v.hosts if any(host_covers(h, n) for n in with_p)]
+            if any(host_covers(h, n) and web for h in ours for n, web in with_p.items()):
+                names += [h for h in v.hosts if h not in ours and h not in names]
+            elif port == 80 and not every_port:
+                names += [h for h in v.hosts if h not in names]
         return names
 
     def uds_result(self, entry: Entry) -> tuple[str | None, list[str], list[str]]:
@@ -1335,6 +1352,11 @@ class Listeners:
             "shadowed": tuple(h for h in dict.fromkeys(shadowed) if h not in hosts),
             "dropped": tuple(h for h in dict.fromkeys(dropped) if h not in hosts),
         }
+
+
+def host_covers(vs_host: str, name: str) -> bool:
+    """R3: a VirtualService host naming a service, exactly or by a wildcard."""
+    return vs_host == name or (vs_host.startswith("*") and name.endswith(vs_host[1:]))
 
 
 def outbound(cluster: Cluster, pod: Pod) -> list[dict[str, Any]]:

@@ -109,9 +109,13 @@ ENABLED: Final[frozenset[str]] = frozenset(
     {
         "blank_export_annotation",
         "delegate_merge",
+        "filter_chain_collisions",
         "gateway_detection",
         "kubernetes_port_protocol",
+        "omitted_cluster_ip",
         "service_entry_short_hosts",
+        "sniffed_route_owner",
+        "uds_tcp",
     }
 )
 
