@@ -15,6 +15,7 @@ from sidecar_model.model import (
     CaptureMode,
     Protocol,
 )
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._listener_values import OutboundListener
 from sidecar_model.resolver._port_plan import (
     _CATEGORY,
@@ -100,36 +101,6 @@ class _Entry:
             self.dropped.append(host)
 
 
-def _virtual_service_hosts(owner: EgressScope, port: int | None) -> list[str]:
-    """R3: the VirtualService hosts naming no service that route ``port`` carries.
-
-    A VirtualService whose hosts name (or wildcard-match) a service of the listener with
-    an HTTP or sniffed port P brings its other hosts, those that name no service of the
-    listener with port P, to route "P" (every port when ``port`` is None: HTTP_PROXY and
-    unix sockets merge all ports). On port 80 a VirtualService that names no such service
-    brings all its hosts (istiod's fallback for port 80).
-    """
-    with_port: list[str] = []  # R2: the listener's services with port P, any protocol
-    http_or_sniffed: set[str] = set()  # those whose port P is HTTP or sniffed
-    for service in owner.services:
-        # An alias counts as a service: its name is a domain of the service it points at.
-        ports = [p for p in service.ports if port is None or p.number == port]
-        if ports:
-            with_port.append(service.hostname)
-            if any(_CATEGORY[p.protocol._name_] != "tcp" for p in ports):
-                http_or_sniffed.add(service.hostname)
-    found: list[str] = []
-    for virtual_service in owner.virtual_services:
-        registry = [
-            h for h in virtual_service.hosts if any(_names_service(h, s) for s in with_port)
-        ]
-        if any(_names_service(h, s) for h in registry for s in http_or_sniffed):
-            found.extend(h for h in virtual_service.hosts if h not in registry)
-        elif port == HTTP_PORT:
-            found.extend(virtual_service.hosts)
-    return found
-
-
 def _names_service(vs_host: str, hostname: str) -> bool:
     """R3: a VirtualService host names a service exactly, or as a wildcard covering it."""
     return vs_host == hostname or (vs_host[:1] == "*" and matches(vs_host, hostname))
@@ -170,6 +141,10 @@ class _Builder:
         self.catch_all_routes: dict[int, dict[int, list[str]]] = {}
         #: route name -> (port, serving egress index or None, virtual host names) (R1..R4)
         self.routes: dict[str, tuple[int, int | None, list[str]]] = {}
+        #: R3 lookups, per egress index: service ports by hostname, and the hostnames
+        #: each wildcard VirtualService host names.
+        self._ports_by_owner: dict[int, dict[str, dict[int, bool]]] = {}
+        self._wildcard_names: dict[tuple[int, str], list[str]] = {}
 
     def build(self) -> tuple[OutboundListener, ...]:
         for egress in self.scope.egress:
@@ -459,11 +434,76 @@ class _Builder:
             # or sniffed service port gets a virtual host, whatever the Sidecar protocol.
             served = _route_names(owner.services, port)
         if owner.virtual_services:
-            extra = _virtual_service_hosts(owner, None if every_port else port)
+            extra = self._virtual_service_hosts(owner, None if every_port else port)
             if extra:
                 known = set(served)
                 served = [*served, *(h for h in extra if h not in known)]
         return served
+
+    def _virtual_service_hosts(self, owner: EgressScope, port: int | None) -> list[str]:
+        """R3: the VirtualService hosts naming no service that route ``port`` carries.
+
+        A VirtualService whose hosts name (or wildcard-match) a service of the listener
+        with an HTTP or sniffed port P brings its other hosts, those naming no service of
+        the listener with port P (any protocol), to route "P"; ``port`` None stands for
+        every port (HTTP_PROXY and unix sockets merge all ports). On port 80 a
+        VirtualService naming no such service brings all its hosts (istiod's fallback).
+        An alias counts as a service: its name is a domain of the service it points at.
+        """
+        ports_of = self._service_ports(owner)
+        found: list[str] = []
+        for virtual_service in owner.virtual_services:
+            registry: list[str] = []
+            web = False
+            for vs_host in virtual_service.hosts:
+                named = [
+                    ports_of[name]
+                    for name in self._named(owner.index, vs_host, ports_of)
+                    if port is None or port in ports_of[name]
+                ]
+                if named:
+                    registry.append(vs_host)
+                    web = web or any(any(p.values()) if port is None else p[port] for p in named)
+            if web:
+                found.extend(h for h in virtual_service.hosts if h not in registry)
+            elif port == HTTP_PORT:
+                found.extend(virtual_service.hosts)
+        return found
+
+    def _service_ports(self, owner: EgressScope) -> dict[str, dict[int, bool]]:
+        """R3: the ports of each hostname of the listener's services, True when HTTP or sniffed.
+
+        Computed once per egress listener.
+        """
+        found = self._ports_by_owner.get(owner.index)
+        if found is None:
+            found = self._ports_by_owner[owner.index] = {}
+            for service in owner.services:
+                ports = found.setdefault(service.hostname, {})
+                for p in service.ports:
+                    ports[p.number] = ports.get(p.number, False) or (
+                        _CATEGORY[p.protocol._name_] != "tcp"
+                    )
+        return found
+
+    def _named(self, index: int, vs_host: str, ports_of: dict[str, dict[int, bool]]) -> list[str]:
+        """R3: the hostnames of egress listener ``index`` a VirtualService host names."""
+        if vs_host[:1] != "*":
+            return [vs_host] if vs_host in ports_of else []
+        key = (index, vs_host)
+        found = self._wildcard_names.get(key)
+        if found is None:
+            # The mesh's hostnames the wildcard names, scanned once per mesh.
+            mesh_wide = cache_of(self.scope.mesh).wildcard_names
+            everywhere = mesh_wide.get(vs_host)
+            if everywhere is None:
+                everywhere = mesh_wide[vs_host] = frozenset(
+                    name
+                    for name in self.scope.mesh.services_by_hostname
+                    if _names_service(vs_host, name)
+                )
+            found = self._wildcard_names[key] = [n for n in everywhere if n in ports_of]
+        return found
 
     def _result(self, entry: _Entry) -> OutboundListener:
         category = _CATEGORY[entry.protocol._name_]

@@ -44,6 +44,7 @@ class MeshCache:
         "vs_by_namespace",
         "vs_host_indexes",
         "vs_rank_sets",
+        "wildcard_names",
     )
 
     def __init__(self) -> None:
@@ -75,6 +76,8 @@ class MeshCache:
         self.port_plans: dict[tuple[Any, ...], dict[MeshService, _Plan]] = {}
         self.unshared_addresses: frozenset[str] | None = None
         self.shared_listeners: dict[tuple[Any, ...], tuple[OutboundListener, ...]] = {}
+        #: R3: the mesh's hostnames each wildcard VirtualService host names.
+        self.wildcard_names: dict[str, frozenset[str]] = {}
         self.dr_pools: _DrPools | None = None
 
 
