@@ -228,6 +228,7 @@ def test_route_catch_all_virtual_host() -> None:
     text = service_entry("web", HTTP_80, age=1)
     (route,) = resolver.outbound_routes(scope_of(text))
     assert (route.catch_all, route.catch_all_target) == ("allow_any", "PassthroughCluster")
+    assert str(route).endswith("other hosts: allow_any (PassthroughCluster)")
     strict = text + sidecar("{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}")
     (route,) = resolver.outbound_routes(scope_of(strict))
     assert route.catch_all == "block_all"

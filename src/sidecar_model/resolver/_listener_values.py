@@ -93,11 +93,14 @@ class OutboundRoute(Result):
     catch_all_target: str | None = None
 
     def __str__(self) -> str:
-        """``route "9080" (egress[0]): reviews.prod.svc.cluster.local``."""
+        """``route "9080" (egress[0]): reviews...; other hosts: allow_any (PassthroughCluster)``."""
         owner = (
             "no egress listener" if self.egress_index is None else f"egress[{self.egress_index}]"
         )
-        return f'route "{self.name}" ({owner}): {", ".join(self.hosts) or "no virtual hosts"}'
+        text = f'route "{self.name}" ({owner}): {", ".join(self.hosts) or "no virtual hosts"}'
+        if self.catch_all:
+            text += f"; other hosts: {self.catch_all} ({self.catch_all_target})"
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
