@@ -31,6 +31,7 @@ LISTENER_FIELDS: dict[str, Any] = {
     "hosts": lambda x: tuple(x.hosts),
     "shadowed": lambda x: tuple(x.shadowed),
     "dropped": lambda x: tuple(x.dropped),
+    "fallthrough": lambda x: x.fallthrough,
 }
 
 #: Inbound listener fields compared, as above.

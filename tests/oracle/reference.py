@@ -200,6 +200,7 @@ class Car:
     egress: list[dict[str, Any]]
     ingress: list[dict[str, Any]]
     has_pool: bool
+    policy: dict[str, Any] | None = None  # outboundTrafficPolicy as written
 
 
 @dataclass(eq=False)
@@ -227,6 +228,7 @@ class Config:
     localhost_inbound: bool = False
     proxy_ports: frozenset[int] = PROXY_PORTS
     se_visibility: dict[str, Any] | None = None
+    outbound_mode: str | None = "ALLOW_ANY"  # MeshConfig's, None when set without a mode
 
 
 @dataclass
@@ -268,6 +270,9 @@ def _config(raw: dict[str, Any]) -> Config:
             {raw.get("proxyListenPort") or 15001, raw.get("proxyInboundListenPort") or 15006}
         ),
         se_visibility=raw.get("serviceEntryVisibility"),
+        outbound_mode=(raw.get("outboundTrafficPolicy") or {}).get("mode")
+        if "outboundTrafficPolicy" in raw
+        else "ALLOW_ANY",
     )
 
 
@@ -305,6 +310,7 @@ def build(text: str, switches: frozenset[str]) -> Cluster:  # noqa: C901 - one b
                     egress=list(spec.get("egress") or ()),
                     ingress=list(spec.get("ingress") or ()),
                     has_pool=spec.get("inboundConnectionPool") is not None,
+                    policy=spec.get("outboundTrafficPolicy"),
                 )
             )
         elif kind == "Pod":
@@ -1067,7 +1073,10 @@ class Entry:
 class Listeners:
     """L1 to L7 and MSP1 to MSP6 for one proxy, entry by entry."""
 
-    def __init__(self, cluster: Cluster, pod: Pod, egress: list[Egress]) -> None:
+    def __init__(
+        self, cluster: Cluster, pod: Pod, egress: list[Egress], fallthrough: str | None = None
+    ) -> None:
+        self.fallthrough = fallthrough  # T5: where traffic no chain matches goes
         self.cluster = cluster
         self.pod = pod
         self.egress = egress
@@ -1340,7 +1349,11 @@ class Listeners:
             serving = self.route_owner(entry.port, route)
             owner = None if serving is None else serving.index
         hosts = list(dict.fromkeys(hosts))
+        # T7: no chain matching everything (a unix socket always has one) => fall through
+        match_all: tuple[Any, ...] = ("", (), frozenset(), frozenset())
+        falls = not entry.uds and all(c.match != match_all for c in entry.chains)
         return {
+            "fallthrough": self.fallthrough if falls else None,
             "address": entry.address,
             "port": entry.port,
             "protocol": entry.protocol,
@@ -1359,9 +1372,28 @@ def host_covers(vs_host: str, name: str) -> bool:
     return vs_host == name or (vs_host.startswith("*") and name.endswith(vs_host[1:]))
 
 
+def unmatched_target(cluster: Cluster, pod: Pod) -> str | None:
+    """T1, T3, T5: the target of unmatched traffic (None while the switch is off)."""
+    if "unmatched_traffic" not in cluster.switches:
+        return None
+    car, _ = select(cluster, pod)
+    if pod.kind != "sidecar":
+        mode, proxy = None, None  # §3.6: the gateway default scope has no policy
+    elif car is not None and car.policy is not None:
+        mode, proxy = car.policy.get("mode"), car.policy.get("egressProxy")
+    else:
+        mode, proxy = cluster.config.outbound_mode, None
+    if mode not in {"ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"}:
+        return "BlackHoleCluster"
+    if proxy:
+        port = (proxy.get("port") or {}).get("number") or 0
+        return f"outbound|{port}|{proxy.get('subset') or ''}|{proxy['host']}"
+    return "PassthroughCluster"
+
+
 def outbound(cluster: Cluster, pod: Pod) -> list[dict[str, Any]]:
     egress, _ = egress_of(cluster, pod)
-    return Listeners(cluster, pod, egress).build()
+    return Listeners(cluster, pod, egress, unmatched_target(cluster, pod)).build()
 
 
 # --------------------------------------------------------------------------- §6 inbound

@@ -116,6 +116,7 @@ ENABLED: Final[frozenset[str]] = frozenset(
         "service_entry_short_hosts",
         "sniffed_route_owner",
         "uds_tcp",
+        "unmatched_traffic",
     }
 )
 
