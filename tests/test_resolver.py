@@ -1191,7 +1191,10 @@ def test_routes_per_port_follow_route_ownership() -> None:
     assert (routes["9080"].egress_index, routes["9080"].hosts) == (0, (f"reviews.prod.{CLUSTER}",))
     assert (routes["9090"].egress_index, routes["9090"].hosts) == (1, (f"reviews.prod.{CLUSTER}",))
     assert routes["80"].hosts == (f"web.other.{CLUSTER}",)
-    assert str(routes["9080"]) == f'route "9080" (egress[0]): reviews.prod.{CLUSTER}'
+    assert str(routes["9080"]) == (
+        f'route "9080" (egress[0]): reviews.prod.{CLUSTER}; '
+        "other hosts: allow_any (PassthroughCluster)"
+    )
     assert json.dumps(routes["80"].to_dict())
     listener = listeners(s)[ANY, 9090]
     assert (listener.egress_index, listener.route_egress_index) == (1, 1)

@@ -473,18 +473,42 @@ class _Builder:
     def _service_ports(self, owner: EgressScope) -> dict[str, dict[int, bool]]:
         """R3: the ports of each hostname of the listener's services, True when HTTP or sniffed.
 
-        Computed once per egress listener.
+        Only hostnames some VirtualService host of the listener names are looked at;
+        computed once per egress listener.
         """
         found = self._ports_by_owner.get(owner.index)
         if found is None:
             found = self._ports_by_owner[owner.index] = {}
-            for service in owner.services:
-                ports = found.setdefault(service.hostname, {})
-                for p in service.ports:
+            by_name = {service.hostname: service for service in owner.services}
+            for name in self._wanted(owner, by_name):
+                ports: dict[int, bool] = {}
+                found[name] = ports
+                for p in by_name[name].ports:
                     ports[p.number] = ports.get(p.number, False) or (
                         _CATEGORY[p.protocol._name_] != "tcp"
                     )
         return found
+
+    def _wanted(self, owner: EgressScope, by_name: dict[str, MeshService]) -> set[str]:
+        """R3: the hostnames of the listener's services its VirtualService hosts name."""
+        wanted: set[str] = set()
+        mesh_wide = cache_of(self.scope.mesh).wildcard_names
+        for virtual_service in owner.virtual_services:
+            for vs_host in virtual_service.hosts:
+                if vs_host[:1] != "*":
+                    if vs_host in by_name:
+                        wanted.add(vs_host)
+                    continue
+                # The mesh's hostnames the wildcard names, scanned once per mesh.
+                everywhere = mesh_wide.get(vs_host)
+                if everywhere is None:
+                    everywhere = mesh_wide[vs_host] = frozenset(
+                        name
+                        for name in self.scope.mesh.services_by_hostname
+                        if _names_service(vs_host, name)
+                    )
+                wanted.update(name for name in everywhere if name in by_name)
+        return wanted
 
     def _named(self, index: int, vs_host: str, ports_of: dict[str, dict[int, bool]]) -> list[str]:
         """R3: the hostnames of egress listener ``index`` a VirtualService host names."""
@@ -493,15 +517,7 @@ class _Builder:
         key = (index, vs_host)
         found = self._wildcard_names.get(key)
         if found is None:
-            # The mesh's hostnames the wildcard names, scanned once per mesh.
-            mesh_wide = cache_of(self.scope.mesh).wildcard_names
-            everywhere = mesh_wide.get(vs_host)
-            if everywhere is None:
-                everywhere = mesh_wide[vs_host] = frozenset(
-                    name
-                    for name in self.scope.mesh.services_by_hostname
-                    if _names_service(vs_host, name)
-                )
+            everywhere = cache_of(self.scope.mesh).wildcard_names[vs_host]  # see _wanted
             found = self._wildcard_names[key] = [n for n in everywhere if n in ports_of]
         return found
 
