@@ -145,6 +145,9 @@ class _Builder:
         #: each wildcard VirtualService host names.
         self._ports_by_owner: dict[int, dict[str, dict[int, bool]]] = {}
         self._wildcard_names: dict[tuple[int, str], list[str]] = {}
+        self._vs_names: dict[
+            int, list[tuple[tuple[str, ...], list[tuple[str, list[dict[int, bool]]]] | None]]
+        ] = {}
 
     def build(self) -> tuple[OutboundListener, ...]:
         for egress in self.scope.egress:
@@ -450,24 +453,47 @@ class _Builder:
         VirtualService naming no such service brings all its hosts (istiod's fallback).
         An alias counts as a service: its name is a domain of the service it points at.
         """
-        ports_of = self._service_ports(owner)
         found: list[str] = []
-        for virtual_service in owner.virtual_services:
+        for hosts, named in self._virtual_service_names(owner):
+            if named is None:
+                # names no service of the listener at all
+                if port == HTTP_PORT:
+                    found.extend(hosts)
+                continue
             registry: list[str] = []
             web = False
-            for vs_host in virtual_service.hosts:
-                named = [
-                    ports_of[name]
-                    for name in self._named(owner.index, vs_host, ports_of)
-                    if port is None or port in ports_of[name]
-                ]
-                if named:
+            for vs_host, ports_list in named:
+                with_port = [p for p in ports_list if port is None or port in p]
+                if with_port:
                     registry.append(vs_host)
-                    web = web or any(any(p.values()) if port is None else p[port] for p in named)
+                    web = web or any(
+                        any(p.values()) if port is None else p[port] for p in with_port
+                    )
             if web:
-                found.extend(h for h in virtual_service.hosts if h not in registry)
+                found.extend(h for h in hosts if h not in registry)
             elif port == HTTP_PORT:
-                found.extend(virtual_service.hosts)
+                found.extend(hosts)
+        return found
+
+    def _virtual_service_names(
+        self, owner: EgressScope
+    ) -> list[tuple[tuple[str, ...], list[tuple[str, list[dict[int, bool]]]] | None]]:
+        """R3, per VirtualService of the listener: its hosts and what each host names.
+
+        What a host names is the port map of each service it names; None stands for a
+        VirtualService naming no service of the listener. Computed once per listener.
+        """
+        found = self._vs_names.get(owner.index)
+        if found is None:
+            ports_of = self._service_ports(owner)
+            found = self._vs_names[owner.index] = []
+            for virtual_service in owner.virtual_services:
+                named = [
+                    (h, [ports_of[n] for n in self._named(owner.index, h, ports_of)])
+                    for h in virtual_service.hosts
+                ]
+                relevant = any(ports_list for _, ports_list in named)
+                found.append((virtual_service.hosts, named if relevant else None))
         return found
 
     def _service_ports(self, owner: EgressScope) -> dict[str, dict[int, bool]]:
