@@ -265,3 +265,24 @@ def test_traffic_no_listener_claims() -> None:
     assert MeshOutboundMode.ALLOW_ANY_DYNAMIC_DNS.value in str(
         resolver.unmatched_traffic(scope_of(text, dynamic)).to_dict()
     )
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "hosts", "dropped", "route"),
+    [
+        # L6b, specific key (rows "auto, TCP", "auto, auto", "HTTP, auto" of the table)
+        ("''", "TCP", ("a.example.com",), ("b.example.com",), "a.example.com:8080"),
+        ("''", "''", ("a.example.com",), ("b.example.com",), "a.example.com:8080"),
+        ("HTTP", "''", ("b.example.com",), (), "b.example.com:8080"),
+    ],
+)
+def test_sniffed_services_collide_on_an_explicit_bind(
+    first: str, second: str, hosts: tuple[str, ...], dropped: tuple[str, ...], route: str
+) -> None:
+    text = (
+        sidecar("{egress: [{hosts: ['*/*'], bind: 127.0.0.1}]}")
+        + service_entry("a", f"{{number: 8080, name: p, protocol: {first}}}", age=1)
+        + service_entry("b", f"{{number: 8080, name: p, protocol: {second}}}", age=2)
+    )
+    listener = by_key(scope_of(text))["127.0.0.1", 8080]
+    assert (listener.hosts, listener.dropped, listener.route) == (hosts, dropped, route)
