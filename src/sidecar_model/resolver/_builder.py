@@ -101,9 +101,31 @@ class _Entry:
             self.dropped.append(host)
 
 
+def _on_port(ports_list: list[dict[int, bool]], port: int | None) -> tuple[bool, bool]:
+    """R3: whether a named service has port P (any port for None), and whether one is HTTP.
+
+    A host naming such a service is a registry host for route P; "HTTP" means HTTP or
+    sniffed.
+    """
+    has_port = web = False
+    for ports in ports_list:
+        if port is None:
+            if ports:
+                has_port = True
+                web = web or any(ports.values())
+        elif port in ports:
+            has_port = True
+            web = web or ports[port]
+    return has_port, web
+
+
 def _names_service(vs_host: str, hostname: str) -> bool:
     """R3: a VirtualService host names a service exactly, or as a wildcard covering it."""
     return vs_host == hostname or (vs_host[:1] == "*" and matches(vs_host, hostname))
+
+
+#: R3, per VirtualService: its hosts, and per host naming services their port maps.
+_VsNames = list[tuple[tuple[str, ...], "list[tuple[str, list[dict[int, bool]]]] | None"]]
 
 
 class _Builder:
@@ -145,9 +167,7 @@ class _Builder:
         #: each wildcard VirtualService host names.
         self._ports_by_owner: dict[int, dict[str, dict[int, bool]]] = {}
         self._wildcard_names: dict[tuple[int, str], list[str]] = {}
-        self._vs_names: dict[
-            int, list[tuple[tuple[str, ...], list[tuple[str, list[dict[int, bool]]]] | None]]
-        ] = {}
+        self._vs_names: dict[int, tuple[_VsNames, _VsNames]] = {}
 
     def build(self) -> tuple[OutboundListener, ...]:
         for egress in self.scope.egress:
@@ -163,6 +183,12 @@ class _Builder:
             else:
                 self._catch_all(egress, binds)
         ported = self._ported_ports()
+        if not ported:
+            # No ported listener: every prebuilt listener's sniffed route is the catch-all's.
+            return tuple(
+                e if isinstance(e, OutboundListener) else self._result(e)
+                for e in self.entries.values()
+            )
         return tuple(
             (self._prebuilt(e, ported) if isinstance(e, OutboundListener) else self._result(e))
             for e in self.entries.values()
@@ -454,7 +480,9 @@ class _Builder:
         An alias counts as a service: its name is a domain of the service it points at.
         """
         found: list[str] = []
-        for hosts, named in self._virtual_service_names(owner):
+        every, relevant = self._virtual_service_names(owner)
+        # Only port 80 looks at VirtualServices naming no service of the listener.
+        for hosts, named in every if port == HTTP_PORT else relevant:
             if named is None:
                 # names no service of the listener at all
                 if port == HTTP_PORT:
@@ -463,37 +491,39 @@ class _Builder:
             registry: list[str] = []
             web = False
             for vs_host, ports_list in named:
-                with_port = [p for p in ports_list if port is None or port in p]
-                if with_port:
+                has_port, served = _on_port(ports_list, port)
+                if has_port:
                     registry.append(vs_host)
-                    web = web or any(
-                        any(p.values()) if port is None else p[port] for p in with_port
-                    )
+                    web = web or served
             if web:
                 found.extend(h for h in hosts if h not in registry)
             elif port == HTTP_PORT:
                 found.extend(hosts)
         return found
 
-    def _virtual_service_names(
-        self, owner: EgressScope
-    ) -> list[tuple[tuple[str, ...], list[tuple[str, list[dict[int, bool]]]] | None]]:
+    def _virtual_service_names(self, owner: EgressScope) -> tuple[_VsNames, _VsNames]:
         """R3, per VirtualService of the listener: its hosts and what each host names.
 
         What a host names is the port map of each service it names; None stands for a
-        VirtualService naming no service of the listener. Computed once per listener.
+        VirtualService naming no service of the listener. Every VirtualService, and those
+        naming some service; computed once per listener.
         """
         found = self._vs_names.get(owner.index)
         if found is None:
             ports_of = self._service_ports(owner)
-            found = self._vs_names[owner.index] = []
+            every: _VsNames = []
             for virtual_service in owner.virtual_services:
+                # only hosts that name some service can be registry hosts
                 named = [
-                    (h, [ports_of[n] for n in self._named(owner.index, h, ports_of)])
+                    (h, [ports_of[n] for n in names])
                     for h in virtual_service.hosts
+                    if (names := self._named(owner.index, h, ports_of))
                 ]
-                relevant = any(ports_list for _, ports_list in named)
-                found.append((virtual_service.hosts, named if relevant else None))
+                every.append((virtual_service.hosts, named or None))
+            found = self._vs_names[owner.index] = (
+                every,
+                [item for item in every if item[1] is not None],
+            )
         return found
 
     def _service_ports(self, owner: EgressScope) -> dict[str, dict[int, bool]]:

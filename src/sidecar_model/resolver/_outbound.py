@@ -30,7 +30,20 @@ _VIRTUAL_OUTBOUND_PORT: Final = 15001
 
 
 def unmatched_target(scope: SidecarScope) -> str:
-    """T5, T3: where traffic nothing claims goes: passthrough, the egress proxy, or blackhole."""
+    """T5, T3: where traffic nothing claims goes: passthrough, the egress proxy, or blackhole.
+
+    It depends on the Sidecar (or none) and on whether the proxy is a gateway only, so it is
+    remembered per mesh by those (the Sidecar kept with it, so its id stays its own).
+    """
+    key = (id(scope.sidecar), scope._core.gateway)  # noqa: SLF001 - the scope's own data
+    cache = cache_of(scope.mesh).unmatched_targets
+    found = cache.get(key)
+    if found is None or found[0] is not scope.sidecar:
+        found = cache[key] = (scope.sidecar, _target(scope))
+    return found[1]
+
+
+def _target(scope: SidecarScope) -> str:
     if scope.outbound_mode not in _PASSING:
         return BLACKHOLE
     policy = scope.outbound_traffic_policy
