@@ -535,7 +535,38 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
     def category(p: Protocol) -> str:
         return "http" if p.is_http else "auto" if p is Protocol.UNSUPPORTED else "tcp"
 
-    def add(address: str, port: int, proto: Protocol, host: str, index: int) -> None:
+    def chains(s: MeshService, address: str, proto: Protocol, cidr: str | None) -> list[Any]:
+        """L6a: (kind, match, host) of each chain a service port brings; match = (transport,
+        ALPNs, SNI names, CIDRs)."""
+        alpn: tuple[Any, ...] = ("raw_buffer", ("http/1.1", "h2c"), frozenset(), frozenset())
+        if proto.is_http:
+            plain = address != wildcard or proto is Protocol.HTTP_PROXY
+            return [("http", ("", (), frozenset(), frozenset()) if plain else alpn, s.hostname)]
+        own = s.address if "/" in s.address else cidr
+        cidrs = frozenset({str(ipaddress.ip_network(own, strict=False))}) if own else frozenset()
+        if proto in {Protocol.TLS, Protocol.HTTPS}:
+            sni = "/" in s.address or (s.address == WILDCARD and address == wildcard)
+            names = (
+                frozenset({s.hostname, *(a.hostname for a in s.aliases)}) if sni else frozenset()
+            )
+            return [("tcp", ("tls" if names else "", (), names, cidrs), s.hostname)]
+        tcp: tuple[Any, ...] = ("tcp", ("", (), frozenset(), cidrs), s.hostname)
+        return [tcp, ("http", alpn, s.hostname)] if proto is Protocol.UNSUPPORTED else [tcp]
+
+    def merge(entry: dict[str, Any], incoming: list[Any]) -> None:
+        taken = [c[1] for c in entry["chains"]]
+        entry["chains"] += [c for c in incoming if c[1] not in taken]
+
+    def add(  # noqa: PLR0913, PLR0917
+        address: str,
+        port: int,
+        proto: Protocol,
+        s: MeshService,
+        index: int,
+        cidr: str | None = None,
+    ) -> None:
+        host = s.hostname
+        incoming = chains(s, address, proto, cidr)
         key = (address, port)
         entry = entries.get(key)
         if entry is None:
@@ -550,6 +581,7 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
                 "tcp": [],
                 "http": [],
                 "index": index,
+                "chains": incoming,
             }
             entries[key]["http" if proto.is_http else "tcp"].append(host)
             order.append(key)
@@ -563,6 +595,7 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
                 "tcp": [],
                 "http": [host],
                 "index": index,
+                "chains": incoming,
             }
             return
         old = entry["proto"]
@@ -573,11 +606,13 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
         if new_c == "http":
             if old_c == "tcp":
                 entry["proto"] = Protocol.UNSUPPORTED
+                merge(entry, incoming)
             entry["http"].append(host)
         elif new_c == "tcp":
             if old_c == "http":
                 entry["proto"] = Protocol.UNSUPPORTED
             entry["tcp"].append(host)
+            merge(entry, incoming)
         elif old_c == "http":
             entries[key] = {
                 "proto": Protocol.UNSUPPORTED,
@@ -585,10 +620,12 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
                 "tcp": [host],
                 "http": [],
                 "index": index,
+                "chains": incoming,
             }
         else:
             entry["proto"] = Protocol.UNSUPPORTED
             entry["tcp"].append(host)
+            merge(entry, incoming if old_c == "tcp" else [c for c in incoming if c[0] == "tcp"])
 
     def address_for(bind: str | None, binds: bool, proto: Protocol, s: MeshService) -> str:  # noqa: FBT001
         if bind:
@@ -625,7 +662,7 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
             for s, _, _ in services:
                 if s.resolution == "ALIAS":
                     continue  # L4: alias services produce nothing
-                add(address_for(listener.bind, binds, proto, s), number, proto, s.hostname, index)
+                add(address_for(listener.bind, binds, proto, s), number, proto, s, index)
             continue
         for entry in entries.values():
             entry["locked"] = True
@@ -648,16 +685,16 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
                         if endpoint == workload.ip or not is_ip(endpoint):
                             continue
                         if filter_chains and proto.is_tcp:
-                            add(wildcard, number, proto, s.hostname, index)
+                            add(wildcard, number, proto, s, index, endpoint)
                         else:
-                            add(endpoint, number, proto, s.hostname, index)
+                            add(endpoint, number, proto, s, index, endpoint)
                     continue
                 if bindable(listener.bind, binds, proto, number):
                     add(
                         address_for(listener.bind, binds, proto, s),
                         number,
                         proto,
-                        s.hostname,
+                        s,
                         index,
                     )
 
@@ -684,8 +721,22 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
                 if s.resolution != "ALIAS"
                 for name in (s.hostname, *aliases)
             ]
-            if port == 80 and not proxy:  # R3: every VS host of the listener on port 80
-                hosts += [h for v in vss for h in v.hosts if h not in hosts]
+            # R3: a VS naming a service with an HTTP or sniffed port P brings its hosts that
+            # name no service with port P; on port 80 a VS naming none brings every host.
+            having = [
+                s.hostname for s, ports, _ in imported if proxy or any(p[1] == port for p in ports)
+            ]
+            web = {s.hostname for s, _, _ in served}
+
+            def names(h: str, hostname: str) -> bool:
+                return h == hostname or (h.startswith("*") and hostname.endswith(h[1:]))
+
+            for v in vss:
+                known = [h for h in v.hosts if any(names(h, n) for n in having)]
+                if any(names(h, n) for h in known for n in web):
+                    hosts += [h for h in v.hosts if h not in known and h not in hosts]
+                elif port == 80 and not proxy:
+                    hosts += [h for h in v.hosts if h not in hosts]
             return hosts
         return []
 
@@ -693,7 +744,8 @@ def listeners_of(  # noqa: C901, PLR0912, PLR0915 - L1..L7, transcribed
     for key in order:
         entry = entries[key]
         address, port = key
-        hosts = list(entry["tcp"])
+        # L6a: only the kept TCP chains carry their host
+        hosts = [c[2] for c in entry["chains"] if c[0] == "tcp"]
         if (
             entry["http"]
             or entry["proto"].is_http

@@ -934,14 +934,20 @@ def test_the_bundled_seed_mesh_explains_a_named_workload() -> None:
     assert other.sidecar.name == "default"
 
 
-def test_virtual_service_hosts_without_a_service_route_only_on_port_80() -> None:
-    # R3
+def test_virtual_service_hosts_without_a_service_follow_its_services_ports() -> None:
+    # R3: every HTTP port of the services the same VirtualService names, not only 80; a
+    # VirtualService naming no service of the listener reaches port 80 only.
     vs = doc("VirtualService", "n", "ext", "{hosts: [legacy.example.org, a.n.svc.cluster.local]}")
-    text = sidecar("n", "{egress: [{hosts: [./*]}]}") + vs
+    alone = doc("VirtualService", "n", "alone", "{hosts: [other.example.org]}")
+    text = sidecar("n", "{egress: [{hosts: [./*]}]}") + vs + alone
     s = scope(build(text, svc("a", "n", (80, "HTTP"), (8080, "HTTP"))), "n")
     by_key = listeners(s)
-    assert by_key[ANY, 80].hosts == (f"a.n.{CLUSTER}", "legacy.example.org")
-    assert by_key[ANY, 8080].hosts == (f"a.n.{CLUSTER}",)
+    assert set(by_key[ANY, 80].hosts) == {
+        f"a.n.{CLUSTER}",
+        "legacy.example.org",
+        "other.example.org",
+    }
+    assert by_key[ANY, 8080].hosts == (f"a.n.{CLUSTER}", "legacy.example.org")
 
 
 def test_service_entry_visibility_caps_export_for_sidecars() -> None:
@@ -1185,7 +1191,10 @@ def test_routes_per_port_follow_route_ownership() -> None:
     assert (routes["9080"].egress_index, routes["9080"].hosts) == (0, (f"reviews.prod.{CLUSTER}",))
     assert (routes["9090"].egress_index, routes["9090"].hosts) == (1, (f"reviews.prod.{CLUSTER}",))
     assert routes["80"].hosts == (f"web.other.{CLUSTER}",)
-    assert str(routes["9080"]) == f'route "9080" (egress[0]): reviews.prod.{CLUSTER}'
+    assert str(routes["9080"]) == (
+        f'route "9080" (egress[0]): reviews.prod.{CLUSTER}; '
+        "other hosts: allow_any (PassthroughCluster)"
+    )
     assert json.dumps(routes["80"].to_dict())
     listener = listeners(s)[ANY, 9090]
     assert (listener.egress_index, listener.route_egress_index) == (1, 1)

@@ -30,6 +30,8 @@ LISTENER_FIELDS: dict[str, Any] = {
     "route_egress_index": lambda x: x.route_egress_index,
     "hosts": lambda x: tuple(x.hosts),
     "shadowed": lambda x: tuple(x.shadowed),
+    "dropped": lambda x: tuple(x.dropped),
+    "fallthrough": lambda x: x.fallthrough,
 }
 
 #: Inbound listener fields compared, as above.

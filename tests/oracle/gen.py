@@ -117,6 +117,7 @@ FEATURES = (
     "gateway pod",
     "waypoint pod",
     "malformed egress host",
+    "outbound traffic policy",
 )
 
 PORTS = (
@@ -401,6 +402,26 @@ class _Gen:
             listeners.append(catch_all)
         return listeners
 
+    def outbound_policy(self, spec: dict[str, Any]) -> None:
+        """§5.16: a Sidecar's outboundTrafficPolicy (T1, T3), with its switch on."""
+        rng = self.rng
+        if "unmatched_traffic" in self.switches and rng.random() < 0.4:
+            spec["outboundTrafficPolicy"] = rng.choice(
+                [
+                    {"mode": "ALLOW_ANY"},
+                    {"mode": "REGISTRY_ONLY"},
+                    {
+                        "mode": "ALLOW_ANY",
+                        "egressProxy": {
+                            "host": "egress.example.com",
+                            "subset": "s",
+                            "port": {"number": 443},
+                        },
+                    },
+                ]
+            )
+            self.saw("outbound traffic policy")
+
     def sidecar(self, i: int, *, root: bool = False) -> None:
         rng = self.rng
         ns = ROOT if root else self.ns()
@@ -446,6 +467,7 @@ class _Gen:
             self.saw("ingress listener")
         if rng.random() < 0.1:
             spec["inboundConnectionPool"] = {"http": {"http1MaxPendingRequests": 10}}
+        self.outbound_policy(spec)
         self.docs.append(
             {
                 "apiVersion": "networking.istio.io/v1",
@@ -607,9 +629,17 @@ class _Gen:
 
     # ------------------------------------------------------------------ all
 
+    def mesh_policy(self, config: dict[str, Any]) -> None:
+        """T1, T4: MeshConfig's outbound traffic policy mode, with its switch on."""
+        rng = self.rng
+        if "unmatched_traffic" in self.switches and rng.random() < 0.3:
+            mode = rng.choice(["REGISTRY_ONLY", "ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"])
+            config["outboundTrafficPolicy"] = {"mode": mode}
+
     def run(self) -> str:
         rng = self.rng
         config = dict(rng.choice(CONFIGS))
+        self.mesh_policy(config)
         if config.get("defaultVirtualServiceExportTo") == ["."]:
             self.saw("defaultVirtualServiceExportTo .")
         if config.get("defaultServiceExportTo") == ["."]:

@@ -200,6 +200,7 @@ class Car:
     egress: list[dict[str, Any]]
     ingress: list[dict[str, Any]]
     has_pool: bool
+    policy: dict[str, Any] | None = None  # outboundTrafficPolicy as written
 
 
 @dataclass(eq=False)
@@ -228,6 +229,7 @@ class Config:
     localhost_inbound: bool = False
     proxy_ports: frozenset[int] = PROXY_PORTS
     se_visibility: dict[str, Any] | None = None
+    outbound_mode: str | None = "ALLOW_ANY"  # MeshConfig's, None when set without a mode
 
 
 @dataclass
@@ -269,6 +271,9 @@ def _config(raw: dict[str, Any]) -> Config:
             {raw.get("proxyListenPort") or 15001, raw.get("proxyInboundListenPort") or 15006}
         ),
         se_visibility=raw.get("serviceEntryVisibility"),
+        outbound_mode=(raw.get("outboundTrafficPolicy") or {}).get("mode")
+        if "outboundTrafficPolicy" in raw
+        else "ALLOW_ANY",
     )
 
 
@@ -306,6 +311,7 @@ def build(text: str, switches: frozenset[str]) -> Cluster:  # noqa: C901 - one b
                     egress=list(spec.get("egress") or ()),
                     ingress=list(spec.get("ingress") or ()),
                     has_pool=spec.get("inboundConnectionPool") is not None,
+                    policy=spec.get("outboundTrafficPolicy"),
                 )
             )
         elif kind == "Pod":
@@ -353,7 +359,7 @@ def _kube_service(
     elif cluster_ip:
         address = str(cluster_ip)
     else:
-        address = f"unallocated:{ns}/{meta['name']}"  # a VIP of its own, not yet known
+        address = f"<VIP of {meta['name']}.{ns}>"  # a VIP of its own, not yet known
     istio_rules = "kubernetes_port_protocol" in switches
     ports = []
     for p in spec.get("ports") or ():
@@ -1077,7 +1083,10 @@ class Entry:
 class Listeners:
     """L1 to L7 and MSP1 to MSP6 for one proxy, entry by entry."""
 
-    def __init__(self, cluster: Cluster, pod: Pod, egress: list[Egress]) -> None:
+    def __init__(
+        self, cluster: Cluster, pod: Pod, egress: list[Egress], fallthrough: str | None = None
+    ) -> None:
+        self.fallthrough = fallthrough  # T5: where traffic no chain matches goes
         self.cluster = cluster
         self.pod = pod
         self.egress = egress
@@ -1112,8 +1121,13 @@ class Listeners:
         on_wildcard = address == self.wildcard
         cidrs = frozenset({s.address}) if "/" in s.address else frozenset({endpoint} - {None})
         if category(protocol) == "http":
-            alpns = HTTP_ALPNS if on_wildcard else ()
-            return [Chain("http", ("raw", alpns, frozenset(), frozenset()), s.host, str(port))]
+            # Only a wildcard HTTP chain gets the ALPN (and raw-buffer) match; HTTP_PROXY
+            # listeners are plain HTTP everywhere (istiod's buildSidecarOutboundListener).
+            if on_wildcard and protocol != "HTTP_PROXY":
+                match: tuple[Any, ...] = ("raw", HTTP_ALPNS, frozenset(), frozenset())
+            else:
+                match = ("", (), frozenset(), frozenset())
+            return [Chain("http", match, s.host, str(port))]
         if protocol in {"TLS", "HTTPS"}:
             by_sni = (s.address == ANY4 and on_wildcard) or "/" in s.address
             names = frozenset({s.host, *(h for _, h in s.aliases)}) if by_sni else frozenset()
@@ -1276,8 +1290,20 @@ class Listeners:
                 continue
             names.append(s.host)
             names.extend(aliases)
-        if port == 80 and not every_port:  # R3
-            names += [h for v in owner.vss for h in v.hosts if h not in names]
+        # R3: per VirtualService, its hosts split into services of this route (those with
+        # port P, any protocol) and the rest; the rest join route P when one of the services
+        # has an HTTP or sniffed port P, and on port 80 a VS with no such service gives all.
+        with_p = {
+            s.host: any(category(q[2]) != "tcp" for q in ports if every_port or q[1] == port)
+            for s, ports, _ in owner.services
+            if every_port or any(q[1] == port for q in ports)
+        }
+        for v in owner.vss:
+            ours = [h for h in v.hosts if any(host_covers(h, n) for n in with_p)]
+            if any(host_covers(h, n) and web for h in ours for n, web in with_p.items()):
+                names += [h for h in v.hosts if h not in ours and h not in names]
+            elif port == 80 and not every_port:
+                names += [h for h in v.hosts if h not in names]
         return names
 
     def uds_result(self, entry: Entry) -> tuple[str | None, list[str], list[str]]:
@@ -1333,7 +1359,11 @@ class Listeners:
             serving = self.route_owner(entry.port, route)
             owner = None if serving is None else serving.index
         hosts = list(dict.fromkeys(hosts))
+        # T7: no chain matching everything (a unix socket always has one) => fall through
+        match_all: tuple[Any, ...] = ("", (), frozenset(), frozenset())
+        falls = not entry.uds and all(c.match != match_all for c in entry.chains)
         return {
+            "fallthrough": self.fallthrough if falls else None,
             "address": entry.address,
             "port": entry.port,
             "protocol": entry.protocol,
@@ -1347,9 +1377,33 @@ class Listeners:
         }
 
 
+def host_covers(vs_host: str, name: str) -> bool:
+    """R3: a VirtualService host naming a service, exactly or by a wildcard."""
+    return vs_host == name or (vs_host.startswith("*") and name.endswith(vs_host[1:]))
+
+
+def unmatched_target(cluster: Cluster, pod: Pod) -> str | None:
+    """T1, T3, T5: the target of unmatched traffic (None while the switch is off)."""
+    if "unmatched_traffic" not in cluster.switches:
+        return None
+    car, _ = select(cluster, pod)
+    if pod.kind != "sidecar":
+        mode, proxy = None, None  # §3.6: the gateway default scope has no policy
+    elif car is not None and car.policy is not None:
+        mode, proxy = car.policy.get("mode"), car.policy.get("egressProxy")
+    else:
+        mode, proxy = cluster.config.outbound_mode, None
+    if mode not in {"ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"}:
+        return "BlackHoleCluster"
+    if proxy:
+        port = (proxy.get("port") or {}).get("number") or 0
+        return f"outbound|{port}|{proxy.get('subset') or ''}|{proxy['host']}"
+    return "PassthroughCluster"
+
+
 def outbound(cluster: Cluster, pod: Pod) -> list[dict[str, Any]]:
     egress, _ = egress_of(cluster, pod)
-    return Listeners(cluster, pod, egress).build()
+    return Listeners(cluster, pod, egress, unmatched_target(cluster, pod)).build()
 
 
 # --------------------------------------------------------------------------- §6 inbound

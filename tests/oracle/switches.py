@@ -109,12 +109,17 @@ ENABLED: Final[frozenset[str]] = frozenset(
     {
         "blank_export_annotation",
         "delegate_merge",
+        "filter_chain_collisions",
         "gateway_detection",
         "kubernetes_port_protocol",
         "named_target_port",
         "partial_wildcard_hosts",
         "reserved_inbound_ports",
+        "omitted_cluster_ip",
         "service_entry_short_hosts",
+        "sniffed_route_owner",
+        "uds_tcp",
+        "unmatched_traffic",
     }
 )
 

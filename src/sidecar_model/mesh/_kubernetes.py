@@ -43,13 +43,19 @@ def _kubernetes_service(
     namespace = resource.namespace or "default"
     name = resource.name or ""
     export = annotation_export_set(resource.metadata.annotations)
-    headless = spec.cluster_ip in {"None", ""} or spec.cluster_ip is None
+    # §4.2.6: only `clusterIP: None` makes a Service headless. Without a clusterIP (a
+    # manifest not applied yet) the API server will assign a VIP: the service has an address
+    # of its own that is not known yet, written `<VIP of name.namespace>`.
+    headless = spec.cluster_ip == "None"
     # istiod's ConvertService: an ExternalName with a name is an alias (unless clusterIP is
     # None, which makes any Service headless); the ENABLE_EXTERNAL_NAME_ALIAS opt-out is gone.
     external = spec.type == "ExternalName" and bool(spec.external_name)
-    alias = external and spec.cluster_ip != "None"
+    alias = external and not headless
     resolution = ALIAS_RESOLUTION if alias else "NONE" if headless else "STATIC"
-    address = WILDCARD_ADDRESS if headless or external else str(spec.cluster_ip)
+    if headless or external:
+        address = WILDCARD_ADDRESS
+    else:
+        address = str(spec.cluster_ip) if spec.cluster_ip else unknown_vip(name, namespace)
     return MeshService(
         hostname=f"{name}.{namespace}.svc.{domain}",
         namespace=namespace,
@@ -74,6 +80,11 @@ def _kubernetes_service(
         alias_for=spec.external_name if external else None,
         source=resource,
     )
+
+
+def unknown_vip(name: str, namespace: str) -> str:
+    """The address of a Service whose VIP the API server has not assigned yet (§4.2.6)."""
+    return f"<VIP of {name}.{namespace}>"
 
 
 def _int_or_none(value: object) -> int | None:

@@ -20,8 +20,16 @@ from __future__ import annotations
 
 from sidecar_model.resolver._explain import HostExplanation, explain_host
 from sidecar_model.resolver._inbound import InboundListener, inbound_listeners
-from sidecar_model.resolver._listener_values import OutboundListener, OutboundRoute
-from sidecar_model.resolver._outbound import outbound_listeners, outbound_routes
+from sidecar_model.resolver._listener_values import (
+    OutboundListener,
+    OutboundRoute,
+    UnmatchedTraffic,
+)
+from sidecar_model.resolver._outbound import (
+    outbound_listeners,
+    outbound_routes,
+    unmatched_traffic,
+)
 from sidecar_model.resolver._scope import EgressScope, InboundPool, SidecarScope, compute_scope
 from sidecar_model.resolver._selection import (
     Candidate,
@@ -49,6 +57,7 @@ __all__ = [
     "SelectionOrigin",
     "SidecarScope",
     "SidecarSelection",
+    "UnmatchedTraffic",
     "compute_scope",
     "destination_rules_for",
     "explain_host",
@@ -58,5 +67,6 @@ __all__ = [
     "outbound_routes",
     "select_sidecar",
     "services_visible_to",
+    "unmatched_traffic",
     "virtual_services_visible_to",
 ]

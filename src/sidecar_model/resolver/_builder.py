@@ -7,18 +7,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+import attrs
+
+from sidecar_model.hosts import matches
 from sidecar_model.mesh._values import ALIAS_RESOLUTION
 from sidecar_model.model import (
     CaptureMode,
     Protocol,
 )
+from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._listener_values import OutboundListener
 from sidecar_model.resolver._port_plan import (
     _CATEGORY,
     _MONGO_MYSQL,
     DEFAULT_PROXY_INBOUND_LISTEN_PORT,
     DEFAULT_PROXY_LISTEN_PORT,
+    MATCH_ALL,
     RESERVED_PORTS,
+    Chain,
     _alone,
     _entry_address,
     _on_wildcard,
@@ -28,6 +34,7 @@ from sidecar_model.resolver._port_plan import (
     _recorded_protocol,
     _route_names,
     _unshared_addresses,
+    filter_chains,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +52,8 @@ class _Entry:
     __slots__ = (
         "address",
         "binds",
+        "chains",
+        "dropped",
         "egress_index",
         "http",
         "locked",
@@ -64,6 +73,7 @@ class _Entry:
         egress_index: int,
         *,
         uds: bool = False,
+        chains: tuple[Chain, ...] = (),
     ) -> None:
         self.address = address
         self.port = port
@@ -75,6 +85,47 @@ class _Entry:
         self.tcp: list[str] = []
         self.http: list[str] = []
         self.shadowed: list[str] = []
+        #: The entry's filter chains (L6a), first come first kept; a plan's tuple until
+        #: something joins.
+        self.chains: tuple[Chain, ...] | list[Chain] = chains
+        #: Hosts all of whose incoming chains collided with a kept one (L6a).
+        self.dropped: list[str] = []
+
+    def merge_chains(self, incoming: tuple[Chain, ...], host: str) -> None:
+        """L6a: keep every chain already here; drop each incoming one whose match is taken."""
+        taken = {chain[1] for chain in self.chains}
+        kept = [chain for chain in incoming if chain[1] not in taken]
+        if kept:
+            self.chains = [*self.chains, *kept]
+        elif incoming:
+            self.dropped.append(host)
+
+
+def _on_port(ports_list: list[dict[int, bool]], port: int | None) -> tuple[bool, bool]:
+    """R3: whether a named service has port P (any port for None), and whether one is HTTP.
+
+    A host naming such a service is a registry host for route P; "HTTP" means HTTP or
+    sniffed.
+    """
+    has_port = web = False
+    for ports in ports_list:
+        if port is None:
+            if ports:
+                has_port = True
+                web = web or any(ports.values())
+        elif port in ports:
+            has_port = True
+            web = web or ports[port]
+    return has_port, web
+
+
+def _names_service(vs_host: str, hostname: str) -> bool:
+    """R3: a VirtualService host names a service exactly, or as a wildcard covering it."""
+    return vs_host == hostname or (vs_host[:1] == "*" and matches(vs_host, hostname))
+
+
+#: R3, per VirtualService: its hosts, and per host naming services their port maps.
+_VsNames = list[tuple[tuple[str, ...], "list[tuple[str, list[dict[int, bool]]]] | None"]]
 
 
 class _Builder:
@@ -86,8 +137,11 @@ class _Builder:
         capture_none: bool,  # noqa: FBT001
         unprivileged: bool,  # noqa: FBT001
         own_ip: str | None = None,
+        fallthrough: str | None = None,
     ) -> None:
         self.scope = scope
+        #: Where traffic goes that no chain of a listener matches (T5, T7).
+        self.fallthrough = fallthrough
         config = scope.mesh.config
         self.capture_none = capture_none
         self.unprivileged = unprivileged
@@ -109,6 +163,11 @@ class _Builder:
         self.catch_all_routes: dict[int, dict[int, list[str]]] = {}
         #: route name -> (port, serving egress index or None, virtual host names) (R1..R4)
         self.routes: dict[str, tuple[int, int | None, list[str]]] = {}
+        #: R3 lookups, per egress index: service ports by hostname, and the hostnames
+        #: each wildcard VirtualService host names.
+        self._ports_by_owner: dict[int, dict[str, dict[int, bool]]] = {}
+        self._wildcard_names: dict[tuple[int, str], list[str]] = {}
+        self._vs_names: dict[int, tuple[_VsNames, _VsNames]] = {}
 
     def build(self) -> tuple[OutboundListener, ...]:
         for egress in self.scope.egress:
@@ -123,18 +182,58 @@ class _Builder:
                 self._ported(egress, binds)
             else:
                 self._catch_all(egress, binds)
+        ported = self._ported_ports()
+        if not ported:
+            # No ported listener: every prebuilt listener's sniffed route is the catch-all's.
+            return tuple(
+                e if isinstance(e, OutboundListener) else self._result(e)
+                for e in self.entries.values()
+            )
         return tuple(
-            e if isinstance(e, OutboundListener) else self._result(e) for e in self.entries.values()
+            (self._prebuilt(e, ported) if isinstance(e, OutboundListener) else self._result(e))
+            for e in self.entries.values()
         )
+
+    def _ported_ports(self) -> dict[int, int]:
+        """R1: the first egress listener with each port number, by port."""
+        found: dict[int, int] = {}
+        for egress in self.scope.egress:
+            port = egress.listener.port
+            if port is not None and port.number:
+                found.setdefault(port.number, egress.index)
+        return found
+
+    @staticmethod
+    def _prebuilt(listener: OutboundListener, ported: dict[int, int]) -> OutboundListener:
+        """A prebuilt listener, its sniffed route owned by a ported listener when one has P."""
+        owner = ported.get(listener.port) if listener.route is not None else None
+        if owner is None:
+            return listener
+        return attrs.evolve(listener, route_egress_index=owner)  # R1, MSP3
 
     def _entry(self, key: tuple[str, int]) -> _Entry | None:
         """The entry at ``key``, a prebuilt listener made an entry again when something joins."""
         found = self.entries.get(key)
         if isinstance(found, OutboundListener):
-            entry = _Entry(
-                found.address, found.port, found.protocol, found.binds_socket, found.egress_index
+            (host,) = found.hosts
+            chains = filter_chains(
+                host,
+                (host,),
+                found.protocol,
+                found.address,
+                on_wildcard=False,
+                endpoint=None,
+                port=found.port,
             )
-            entry.tcp.extend(found.hosts)
+            entry = _Entry(
+                found.address,
+                found.port,
+                found.protocol,
+                found.binds_socket,
+                found.egress_index,
+                chains=chains,
+            )
+            entry.tcp.append(host)
             self.entries[key] = entry
             return entry
         return found
@@ -154,8 +253,14 @@ class _Builder:
         if number == 0 and bind and bind.startswith("unix://"):
             entry = _Entry(bind, 0, protocol, True, egress.index, uds=True)  # noqa: FBT003
             self.entries[(bind, 0)] = entry
+            # §5.15: every imported service brings the same match-all TCP chain to the one
+            # socket, so only the first one's survives (L6a).
+            entry.tcp.extend(
+                s.hostname for s in egress.services if s.resolution != ALIAS_RESOLUTION
+            )
             entry.http.extend(_route_names(egress.services, None))
-            self.routes[bind] = (0, egress.index, entry.http)  # L7, R2: all ports
+            if _CATEGORY[protocol._name_] != "tcp":
+                self.routes[bind] = (0, egress.index, entry.http)  # L7, R2: all ports
             return
         if not self._can_bind(bind, binds, protocol, number):
             return  # L3: the whole listener is skipped
@@ -165,7 +270,16 @@ class _Builder:
             if service.resolution == ALIAS_RESOLUTION:
                 continue  # L4: alias services produce nothing
             address = _entry_address(bind, loopback, http, service.address, self.wildcard)
-            self._add(address, number, protocol, binds, egress.index, service)
+            chains = filter_chains(
+                service.hostname,
+                (service.hostname, *(a.hostname for a in service.aliases)),
+                protocol,
+                service.address,
+                on_wildcard=address == self.wildcard,
+                endpoint=None,
+                port=number,
+            )
+            self._add(address, number, protocol, binds, egress.index, service, chains)
 
     def _catch_all(self, egress: EgressScope, binds: bool) -> None:  # noqa: C901, FBT001, PLR0912 - the hot loop
         entries = self.entries
@@ -201,7 +315,18 @@ class _Builder:
                     filter_chains=filter_chains,
                     bind=bind,
                 )
-            for key, number, protocol, recorded, category, host, names, prebuilt, at in plan:
+            for (
+                key,
+                number,
+                protocol,
+                recorded,
+                category,
+                host,
+                names,
+                prebuilt,
+                at,
+                chains,
+            ) in plan:
                 if names:
                     served = routes.get(number)
                     if served is None:
@@ -222,13 +347,15 @@ class _Builder:
                             done = prebuilt[index] = _alone(key, recorded, index, host)
                         entries[key] = done
                         continue
-                    entry = entries[key] = _Entry(key[0], number, recorded, binds, index)
+                    entry = entries[key] = _Entry(
+                        key[0], number, recorded, binds, index, chains=chains
+                    )
                     (entry.http if category == "http" else entry.tcp).append(host)
                     continue
                 if isinstance(entry, OutboundListener):
                     entry = self._entry(key)
                     assert entry is not None  # noqa: S101 - just thawed
-                self._merge(entry, key, protocol, binds, index, host)
+                self._merge(entry, key, protocol, binds, index, host, chains)
 
     def _add(  # noqa: PLR0913, PLR0917 - the parts of one L4 entry key, in a hot loop
         self,
@@ -238,6 +365,7 @@ class _Builder:
         binds: bool,  # noqa: FBT001
         egress_index: int,
         service: MeshService,
+        chains: tuple[Chain, ...],
     ) -> None:
         key = (address, port)
         host = service.hostname
@@ -245,10 +373,12 @@ class _Builder:
         if entry is None:
             http = _CATEGORY[protocol._name_] == "http"
             recorded = _recorded_protocol(protocol, http, address, self.wildcard)
-            entry = self.entries[key] = _Entry(address, port, recorded, binds, egress_index)
+            entry = self.entries[key] = _Entry(
+                address, port, recorded, binds, egress_index, chains=chains
+            )
             (entry.http if http else entry.tcp).append(host)
             return
-        self._merge(entry, key, protocol, binds, egress_index, host)
+        self._merge(entry, key, protocol, binds, egress_index, host, chains)
 
     def _merge(  # noqa: PLR0913, PLR0917 - an entry and its newcomer
         self,
@@ -258,14 +388,15 @@ class _Builder:
         binds: bool,  # noqa: FBT001
         egress_index: int,
         host: str,
+        chains: tuple[Chain, ...],
     ) -> None:
-        """A newcomer on an existing (address, port) entry: locking (L5), then L6."""
+        """A newcomer on an existing (address, port) entry: locking (L5), then L6, L6a."""
         if entry.locked:
             entry.shadowed.append(host)  # L5: MSP2
             return
         address, port = key
         if protocol is Protocol.HTTP_PROXY:
-            fresh = _Entry(address, port, protocol, binds, egress_index)
+            fresh = _Entry(address, port, protocol, binds, egress_index, chains=chains)
             fresh.http.append(host)
             self.entries[key] = fresh
             return
@@ -278,19 +409,25 @@ class _Builder:
         if new_cat == "http":
             if old_cat == "tcp":
                 entry.protocol = Protocol.UNSUPPORTED
+                entry.merge_chains(chains, host)
+            # onto HTTP or sniffing no chain is added: the route decides (L6b)
             entry.http.append(host)
         elif new_cat == "tcp":
             if old_cat == "http":
                 entry.protocol = Protocol.UNSUPPORTED
             entry.tcp.append(host)
+            entry.merge_chains(chains, host)
         elif old_cat == "http":
             # auto-detect onto HTTP replaces it
-            fresh = _Entry(address, port, Protocol.UNSUPPORTED, binds, egress_index)
+            fresh = _Entry(address, port, Protocol.UNSUPPORTED, binds, egress_index, chains=chains)
             fresh.tcp.append(host)
             self.entries[key] = fresh
         else:
             entry.protocol = Protocol.UNSUPPORTED
             entry.tcp.append(host)
+            # auto-detect onto auto-detect offers only its TCP chains
+            offered = chains if old_cat == "tcp" else tuple(c for c in chains if c[0] == "tcp")
+            entry.merge_chains(offered, host)
 
     def _route_owner(self, port: int, route: str) -> EgressScope | None:
         for egress in self.scope.egress:  # R1
@@ -312,38 +449,154 @@ class _Builder:
 
     def _served(self, owner: EgressScope, port: int) -> list[str]:
         listener_port = owner.listener.port
+        every_port = False
         if listener_port is None:
             # R2, R4 for the catch-all: its services with an HTTP or sniffed port P,
             # collected by _catch_all in the same pass.
             served = self.catch_all_routes.get(owner.index, {}).get(port, [])
         elif listener_port.parsed_protocol is Protocol.HTTP_PROXY or not listener_port.number:
             # R2: HTTP_PROXY and UDS routes take every port of every service (P = 0).
-            port = 0
+            every_port = True
             served = _route_names(owner.services, None)
         else:
             # R2: the ported listener's services, already trimmed to P; R4: only an HTTP
             # or sniffed service port gets a virtual host, whatever the Sidecar protocol.
             served = _route_names(owner.services, port)
-        if port == HTTP_PORT and owner.virtual_services:
-            # R3: on port 80 every VirtualService of the listener gets its virtual hosts,
-            # so VS hosts that are no registry service are reachable there (and only there).
-            known = set(served)
-            served = [
-                *served,
-                *(h for v in owner.virtual_services for h in v.hosts if h not in known),
-            ]
+        if owner.virtual_services:
+            extra = self._virtual_service_hosts(owner, None if every_port else port)
+            if extra:
+                known = set(served)
+                served = [*served, *(h for h in extra if h not in known)]
         return served
+
+    def _virtual_service_hosts(self, owner: EgressScope, port: int | None) -> list[str]:
+        """R3: the VirtualService hosts naming no service that route ``port`` carries.
+
+        A VirtualService whose hosts name (or wildcard-match) a service of the listener
+        with an HTTP or sniffed port P brings its other hosts, those naming no service of
+        the listener with port P (any protocol), to route "P"; ``port`` None stands for
+        every port (HTTP_PROXY and unix sockets merge all ports). On port 80 a
+        VirtualService naming no such service brings all its hosts (istiod's fallback).
+        An alias counts as a service: its name is a domain of the service it points at.
+        """
+        found: list[str] = []
+        every, relevant = self._virtual_service_names(owner)
+        # Only port 80 looks at VirtualServices naming no service of the listener.
+        for hosts, named in every if port == HTTP_PORT else relevant:
+            if named is None:
+                # names no service of the listener at all
+                if port == HTTP_PORT:
+                    found.extend(hosts)
+                continue
+            registry: list[str] = []
+            web = False
+            for vs_host, ports_list in named:
+                has_port, served = _on_port(ports_list, port)
+                if has_port:
+                    registry.append(vs_host)
+                    web = web or served
+            if web:
+                found.extend(h for h in hosts if h not in registry)
+            elif port == HTTP_PORT:
+                found.extend(hosts)
+        return found
+
+    def _virtual_service_names(self, owner: EgressScope) -> tuple[_VsNames, _VsNames]:
+        """R3, per VirtualService of the listener: its hosts and what each host names.
+
+        What a host names is the port map of each service it names; None stands for a
+        VirtualService naming no service of the listener. Every VirtualService, and those
+        naming some service; computed once per listener.
+        """
+        found = self._vs_names.get(owner.index)
+        if found is None:
+            ports_of = self._service_ports(owner)
+            every: _VsNames = []
+            for virtual_service in owner.virtual_services:
+                # only hosts that name some service can be registry hosts
+                named = [
+                    (h, [ports_of[n] for n in names])
+                    for h in virtual_service.hosts
+                    if (names := self._named(owner.index, h, ports_of))
+                ]
+                every.append((virtual_service.hosts, named or None))
+            found = self._vs_names[owner.index] = (
+                every,
+                [item for item in every if item[1] is not None],
+            )
+        return found
+
+    def _service_ports(self, owner: EgressScope) -> dict[str, dict[int, bool]]:
+        """R3: the ports of each hostname of the listener's services, True when HTTP or sniffed.
+
+        Only hostnames some VirtualService host of the listener names are looked at;
+        computed once per egress listener.
+        """
+        found = self._ports_by_owner.get(owner.index)
+        if found is None:
+            found = self._ports_by_owner[owner.index] = {}
+            by_name = {service.hostname: service for service in owner.services}
+            for name in self._wanted(owner, by_name):
+                ports: dict[int, bool] = {}
+                found[name] = ports
+                for p in by_name[name].ports:
+                    ports[p.number] = ports.get(p.number, False) or (
+                        _CATEGORY[p.protocol._name_] != "tcp"
+                    )
+        return found
+
+    def _wanted(self, owner: EgressScope, by_name: dict[str, MeshService]) -> set[str]:
+        """R3: the hostnames of the listener's services its VirtualService hosts name."""
+        wanted: set[str] = set()
+        mesh_wide = cache_of(self.scope.mesh).wildcard_names
+        for virtual_service in owner.virtual_services:
+            for vs_host in virtual_service.hosts:
+                if vs_host[:1] != "*":
+                    if vs_host in by_name:
+                        wanted.add(vs_host)
+                    continue
+                # The mesh's hostnames the wildcard names, scanned once per mesh.
+                everywhere = mesh_wide.get(vs_host)
+                if everywhere is None:
+                    everywhere = mesh_wide[vs_host] = frozenset(
+                        name
+                        for name in self.scope.mesh.services_by_hostname
+                        if _names_service(vs_host, name)
+                    )
+                wanted.update(name for name in everywhere if name in by_name)
+        return wanted
+
+    def _named(self, index: int, vs_host: str, ports_of: dict[str, dict[int, bool]]) -> list[str]:
+        """R3: the hostnames of egress listener ``index`` a VirtualService host names."""
+        if vs_host[:1] != "*":
+            return [vs_host] if vs_host in ports_of else []
+        key = (index, vs_host)
+        found = self._wildcard_names.get(key)
+        if found is None:
+            everywhere = cache_of(self.scope.mesh).wildcard_names[vs_host]  # see _wanted
+            found = self._wildcard_names[key] = [n for n in everywhere if n in ports_of]
+        return found
 
     def _result(self, entry: _Entry) -> OutboundListener:
         category = _CATEGORY[entry.protocol._name_]
         route: str | None = None
         owner: int | None = None
-        if category == "tcp" and not entry.http and not entry.shadowed and len(entry.tcp) == 1:
+        lost: tuple[str, ...] = ()
+        dropped: tuple[str, ...] = ()
+        if (
+            category == "tcp"
+            and not entry.uds
+            and not entry.http
+            and not entry.shadowed
+            and len(entry.tcp) == 1
+        ):
             # The common case, a TCP service on its own address: nothing to merge.
             hosts: tuple[str, ...] = (entry.tcp[0],)
-            lost: tuple[str, ...] = ()
         else:
-            route, owner, hosts, lost = self._routing(entry, category)
+            route, owner, hosts, lost, dropped = self._routing(entry, category)
+        # L6a, T7: a chain matching all traffic is the default chain; without one, what no
+        # chain matches falls through to the policy's target. Unix sockets always have one.
+        matches_all = entry.uds or any(chain[1] == MATCH_ALL for chain in entry.chains)
         return OutboundListener(
             address=entry.address,
             port=entry.port,
@@ -354,39 +607,59 @@ class _Builder:
             hosts=hosts,
             shadowed=lost,
             route_egress_index=owner,
+            dropped=dropped,
+            fallthrough=None if matches_all else self.fallthrough,
         )
 
     def _routing(
         self, entry: _Entry, category: str
-    ) -> tuple[str | None, int | None, tuple[str, ...], tuple[str, ...]]:
-        """An entry's route, the egress index serving it, its hosts and its shadowed hosts."""
-        route: str | None = None
-        owner: int | None = None
-        carried = entry.tcp
-        shadowed = entry.shadowed
+    ) -> tuple[str | None, int | None, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """An entry's route, its owner, its hosts, its shadowed and its dropped hosts."""
         if entry.uds:
-            route = entry.address  # L7
-            owner = entry.egress_index
-            carried = entry.http
-        elif (
-            entry.http
-            or category == "http"
-            or (category == "auto" and entry.address == self.wildcard)
-        ):
-            route = str(entry.port)
-            # MSP1: the route of port P is served by the owning egress listener (R1).
-            served = self._route_hosts(entry.port, route)
-            owner = self.routes[route][1]
-            carried = [*entry.tcp, *served]
-            serving = set(served)
-            shadowed = [*shadowed, *(h for h in entry.http if h not in serving)]
-        elif category == "auto":
-            # L7: a sniffed listener on a service address: route "<hostname>:P" (MSP3)
-            route = f"{entry.tcp[0] if entry.tcp else ''}:{entry.port}"
-        hosts = tuple(carried) if len(carried) < 2 else tuple(dict.fromkeys(carried))  # noqa: PLR2004
-        if shadowed:
-            kept = set(hosts)
-            lost = tuple(h for h in dict.fromkeys(shadowed) if h not in kept)
+            route, owner, carried, dropped = self._unix_socket(entry, category)
+            shadowed: list[str] = []
         else:
-            lost = ()
-        return route, owner, hosts, lost
+            port = entry.port
+            chains = entry.chains
+            # L6a: the hosts of the kept TCP chains, and the route of the first HTTP chain
+            carried = [chain[2] for chain in chains if chain[0] == "tcp"]
+            route = next((chain[3] for chain in chains if chain[0] == "http"), None)
+            if category == "http" or (
+                category == "auto" and entry.address == self.wildcard and entry.http
+            ):
+                route = str(port)  # L7
+            owner = None
+            if route == str(port):
+                # MSP1: the route of port P is served by the owning egress listener (R1).
+                served = self._route_hosts(port, route)
+                owner = self.routes[route][1]
+                carried = [*carried, *served]
+            elif route is not None:
+                # R1, MSP3: a sniffed route "<host>:P" belongs to the owner of port P too.
+                found = self._route_owner(port, route)
+                owner = None if found is None else found.index
+            shadowed = [*entry.shadowed, *entry.http]
+            dropped = entry.dropped
+        hosts = tuple(carried) if len(carried) < 2 else tuple(dict.fromkeys(carried))  # noqa: PLR2004
+        kept = set(hosts)
+        lost = tuple(h for h in dict.fromkeys(shadowed) if h not in kept) if shadowed else ()
+        gone = tuple(h for h in dict.fromkeys(dropped) if h not in kept) if dropped else ()
+        return route, owner, hosts, lost, gone
+
+    @staticmethod
+    def _unix_socket(
+        entry: _Entry, category: str
+    ) -> tuple[str | None, int | None, list[str], list[str]]:
+        """§5.15: a unix socket's route, owner, hosts and dropped hosts, by its protocol.
+
+        HTTP: one chain matching everything, route named by the socket with the virtual
+        hosts of every port (R2). Anything else: a TCP proxy to the first imported service,
+        whose chain the others' identical chains collide with (L6a); sniffing adds the
+        socket's route for what is recognised as HTTP.
+        """
+        first, rest = entry.tcp[:1], entry.tcp[1:]
+        if category == "http":
+            return entry.address, entry.egress_index, entry.http, []
+        if category == "auto":
+            return entry.address, entry.egress_index, [*first, *entry.http], rest
+        return None, None, first, rest

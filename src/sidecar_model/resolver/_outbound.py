@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -12,7 +12,82 @@ if TYPE_CHECKING:
     from sidecar_model.resolver._scope import SidecarScope, _Core
 from sidecar_model.resolver._builder import _Builder
 from sidecar_model.resolver._cache import cache_of
-from sidecar_model.resolver._listener_values import OutboundListener, OutboundRoute
+from sidecar_model.resolver._listener_values import (
+    BLACKHOLE,
+    DYNAMIC_DNS,
+    PASSTHROUGH,
+    OutboundListener,
+    OutboundRoute,
+    UnmatchedTraffic,
+)
+
+#: The outbound traffic policy modes under which unknown traffic passes through (T5).
+_PASSING: Final = frozenset({"ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS"})
+#: MeshConfig ``proxyListenPort`` when unset: the virtual outbound listener's port (T6).
+_VIRTUAL_OUTBOUND_PORT: Final = 15001
+
+# =========================================================================== unmatched (§5.16.1)
+
+
+def unmatched_target(scope: SidecarScope) -> str:
+    """T5, T3: where traffic nothing claims goes: passthrough, the egress proxy, or blackhole.
+
+    It depends on the Sidecar (or none) and on whether the proxy is a gateway only, so it is
+    remembered per mesh by those (the Sidecar kept with it, so its id stays its own).
+    """
+    key = (id(scope.sidecar), scope._core.gateway)  # noqa: SLF001 - the scope's own data
+    cache = cache_of(scope.mesh).unmatched_targets
+    found = cache.get(key)
+    if found is None or found[0] is not scope.sidecar:
+        found = cache[key] = (scope.sidecar, _target(scope))
+    return found[1]
+
+
+def _target(scope: SidecarScope) -> str:
+    if scope.outbound_mode not in _PASSING:
+        return BLACKHOLE
+    policy = scope.outbound_traffic_policy
+    proxy = None if policy is None else policy.egress_proxy
+    if proxy is None:
+        return PASSTHROUGH
+    # T3: istiod's GetDestinationCluster without a service: the destination's own port.
+    port = proxy.port.number if proxy.port is not None and proxy.port.number else 0
+    return f"outbound|{port}|{proxy.subset or ''}|{proxy.host}"
+
+
+def _dynamic_dns(scope: SidecarScope) -> bool:
+    """T6, T8: the mesh mode ALLOW_ANY_DYNAMIC_DNS, not overridden by the Sidecar."""
+    return scope.outbound_mode == "ALLOW_ANY_DYNAMIC_DNS"
+
+
+def _catch_all_virtual_host(scope: SidecarScope) -> tuple[str, str]:
+    """T8: the name and the target of the ``*`` virtual host ending every plain route."""
+    if _dynamic_dns(scope):
+        return "allow_any_dynamic_dns", DYNAMIC_DNS
+    target = unmatched_target(scope)
+    if target == BLACKHOLE:
+        return "block_all", "direct HTTP 502 response"
+    return "allow_any", target
+
+
+def unmatched_traffic(scope: SidecarScope) -> UnmatchedTraffic:
+    """What happens to the proxy's outbound traffic on ports no listener claims (T5, T6, T9).
+
+    With iptables capture (interception mode REDIRECT or TPROXY) the virtual outbound
+    listener on the wildcard at port 15001 hands every connection to the listener of its
+    original destination and sends the rest to the policy's target; with interception NONE
+    nothing is captured and such traffic bypasses the proxy.
+    """
+    captured = scope.workload.interception_mode != "NONE"  # T9
+    port = scope.mesh.config.proxy_listen_port or _VIRTUAL_OUTBOUND_PORT
+    return UnmatchedTraffic(
+        mode=scope.outbound_mode,
+        captured=captured,
+        listener=f"{scope.workload.ip_family.wildcard}:{port}" if captured else None,
+        target=unmatched_target(scope),
+        http_target=DYNAMIC_DNS if captured and _dynamic_dns(scope) else None,
+    )
+
 
 # =========================================================================== listeners (§5.11)
 
@@ -54,7 +129,14 @@ def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
     ip = scope.workload.ip
     own_ip = ip if ip is not None and not capture_none and ip in _endpoint_ips(core) else None
     # Only the primary wildcard and loopback matter: dual-stack shares IPv4's listeners.
-    key = (capture_none, unprivileged, own_ip, scope.workload.ip_family.wildcard)
+    # T7: the listeners' fall-through target depends on the scope's policy too; it rides
+    # with the wildcard in the memo's last (string) key part.
+    key = (
+        capture_none,
+        unprivileged,
+        own_ip,
+        f"{scope.workload.ip_family.wildcard} {unmatched_target(scope)}",
+    )
     cache = core.memo.listeners
     listeners = cache.get(key)
     if listeners is None:
@@ -139,7 +221,7 @@ def _build_listeners(
             attrs.evolve(scope, workload=attrs.evolve(scope.workload, ip=None))
         )
         return tuple(listener for listener in shared if listener.address != own_ip)
-    return _Builder(scope, capture_none, unprivileged, own_ip).build()
+    return _Builder(scope, capture_none, unprivileged, own_ip, unmatched_target(scope)).build()
 
 
 def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
@@ -153,7 +235,15 @@ def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
     capture_none, unprivileged = _proxy_kind(scope)
     builder = _Builder(scope, capture_none, unprivileged)
     builder.build()
+    catch_all, target = _catch_all_virtual_host(scope)  # T8
     return tuple(
-        OutboundRoute(name=name, port=port, egress_index=owner, hosts=tuple(dict.fromkeys(hosts)))
+        OutboundRoute(
+            name=name,
+            port=port,
+            egress_index=owner,
+            hosts=tuple(dict.fromkeys(hosts)),
+            catch_all=catch_all,
+            catch_all_target=target,
+        )
         for name, (port, owner, hosts) in builder.routes.items()
     )

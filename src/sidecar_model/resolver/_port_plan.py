@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any, Final
 
 from sidecar_model.hosts import is_ip_address
@@ -38,6 +39,65 @@ _CATEGORY: Final = {p._name_: _protocol_category(p) for p in Protocol}
 
 
 _Plan = tuple[tuple[Any, ...], ...]
+
+#: A filter chain (L6a): its kind ("tcp" for TCP and TLS, or "http"), its match
+#: (transport protocol, ALPNs, SNI names, destination CIDRs), the host it serves and, for
+#: an HTTP chain, its route name.
+Chain = tuple[str, tuple[Any, ...], str, "str | None"]
+_NONE: Final[frozenset[str]] = frozenset()
+#: The match of a chain that takes all traffic: no transport, ALPN, SNI or CIDR condition.
+MATCH_ALL: Final = ("", (), _NONE, _NONE)
+#: L6a: an HTTP chain on the wildcard matches plain-text HTTP only (its ALPNs, raw TCP).
+_HTTP_ALPN_MATCH: Final = ("raw_buffer", ("http/1.1", "h2c"), _NONE, _NONE)
+_TLS_FAMILY: Final = (Protocol.TLS, Protocol.HTTPS)
+
+
+def _masked(cidr: str) -> frozenset[str]:
+    """L6a: a destination CIDR as compared, masked (``0.0.0.0`` is ignored)."""
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return _NONE
+    return _NONE if network.network_address.is_unspecified else frozenset({str(network)})
+
+
+def filter_chains(  # noqa: PLR0913 - what one service port brings to one entry
+    host: str,
+    names: tuple[str, ...],
+    protocol: Protocol,
+    service_address: str,
+    *,
+    on_wildcard: bool,
+    endpoint: str | None,
+    port: int,
+) -> tuple[Chain, ...]:
+    """The filter chains a service port brings to an entry, with their matches (L6a, L7).
+
+    ``names`` are the hostname and its aliases (a TLS chain matched by SNI lists them all);
+    ``on_wildcard`` whether the entry sits on the proxy's wildcard address; ``endpoint``
+    the endpoint a per-endpoint entry stands for (L5), matched as a destination CIDR.
+    """
+    category = _CATEGORY[protocol._name_]
+    if category == "http":
+        # An HTTP_PROXY listener is built as plain HTTP, without the ALPN match.
+        alpn = on_wildcard and protocol is not Protocol.HTTP_PROXY
+        return (("http", _HTTP_ALPN_MATCH if alpn else MATCH_ALL, host, str(port)),)
+    cidr = "/" in service_address
+    if cidr:
+        cidrs = _masked(service_address)
+    elif endpoint is not None:
+        cidrs = _masked(endpoint)
+    else:
+        cidrs = _NONE
+    if protocol in _TLS_FAMILY:
+        by_sni = cidr or (on_wildcard and service_address == WILDCARD_ADDRESS)
+        sni = frozenset(names) if by_sni else _NONE
+        return (("tcp", ("tls" if sni else "", (), sni, cidrs), host, None),)
+    tcp: Chain = ("tcp", ("", (), _NONE, cidrs), host, None)
+    if category == "tcp":
+        return (tcp,)
+    route = str(port) if on_wildcard else f"{host}:{port}"  # L7
+    return (tcp, ("http", _HTTP_ALPN_MATCH, host, route))
 
 
 def _port_plans(mesh: Mesh, mode: tuple[Any, ...]) -> dict[MeshService, _Plan]:
@@ -92,22 +152,27 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
             # L5 special case (b): one entry per endpoint IP (the flag folds pure TCP ports
             # into one wildcard entry with a CIDR match per endpoint).
             if routed:
-                rows.append((None, number, protocol, protocol, category, host, routed, None, None))
-            shared = filter_chains and category == "tcp"
-            rows.extend(
-                (
-                    (wildcard if shared else endpoint, number),
-                    number,
-                    protocol,
-                    protocol,
-                    category,
-                    host,
-                    (),
-                    None,
-                    endpoint,
+                rows.append(
+                    (None, number, protocol, protocol, category, host, routed, None, None, ())
                 )
-                for endpoint in endpoints
-            )
+            shared = filter_chains and category == "tcp"
+            for endpoint in endpoints:
+                at = wildcard if shared else endpoint
+                chains = _chains(service, names, protocol, at == wildcard, endpoint, number)
+                rows.append(
+                    (
+                        (at, number),
+                        number,
+                        protocol,
+                        protocol,
+                        category,
+                        host,
+                        (),
+                        None,
+                        endpoint,
+                        chains,
+                    )
+                )
             continue
         address = _entry_address(bind, loopback, http, own_address, wildcard)
         blocked = number in reserved and _on_wildcard(bind, binds, protocol, wildcard)  # L3
@@ -123,10 +188,41 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
             and key[0] == own_address
             and own_address in unshared
         )
+        chains = _chains(service, names, protocol, address == wildcard, None, number)
         rows.append(
-            (key, number, protocol, recorded, category, host, routed, {} if alone else None, None)
+            (
+                key,
+                number,
+                protocol,
+                recorded,
+                category,
+                host,
+                routed,
+                {} if alone else None,
+                None,
+                chains,
+            )
         )
     return tuple(rows)
+
+
+def _chains(  # noqa: PLR0913, PLR0917 - the service, the entry and the port
+    service: MeshService,
+    names: tuple[str, ...],
+    protocol: Protocol,
+    on_wildcard: bool,  # noqa: FBT001
+    endpoint: str | None,
+    port: int,
+) -> tuple[Chain, ...]:
+    return filter_chains(
+        service.hostname,
+        names,
+        protocol,
+        service.address,
+        on_wildcard=on_wildcard,
+        endpoint=endpoint,
+        port=port,
+    )
 
 
 def _entry_address(
@@ -190,6 +286,9 @@ def _alone(key: tuple[str, int], protocol: Protocol, index: int, host: str) -> O
         egress_index=index,
         route=f"{host}:{port}" if sniffed else None,
         hosts=(host,),
+        # R1, MSP3: the catch-all owns route "<host>:P" unless a ported listener has port P
+        # (_Builder.build rewrites that case).
+        route_egress_index=index if sniffed else None,
     )
 
 
