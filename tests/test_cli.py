@@ -577,7 +577,7 @@ def test_bad_mesh_config_exits_2_naming_the_file(tmp_path: Path) -> None:
     config = write(tmp_path, "mesh-config.yaml", "rootNamespace: [1]\n")
     result = run("analyze", str(mesh_dir(tmp_path)), "--mesh-config", str(config))
     assert result.returncode == 2
-    assert f"{config}: rootNamespace: expected a string, got a list" in result.stderr
+    assert f"{config}:1:1: rootNamespace: expected a string, got a list" in result.stderr
     other = write(tmp_path, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
     result = run("analyze", str(mesh_dir(tmp_path)), "--mesh-config", str(other))
     assert result.returncode == 2
