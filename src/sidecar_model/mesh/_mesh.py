@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict
 from sidecar_model._results import gc_paused
-from sidecar_model.codec import load
+from sidecar_model.codec import SkippedFileWarning, load_paths
 from sidecar_model.model import Sidecar
 from sidecar_model.resources import (
     Resource,
@@ -19,6 +19,7 @@ from sidecar_model.resources import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from os import PathLike
+from sidecar_model.mesh._applied import DEFAULT_NAMESPACE, as_applied
 from sidecar_model.mesh._build import _build
 from sidecar_model.mesh._config import MeshConfig, _namespace_labels
 from sidecar_model.mesh._index import dot_suffixes
@@ -68,30 +69,41 @@ class Mesh:
         config: MeshConfig | None = None,
         services: Iterable[MeshService] = (),
         workloads: Iterable[Workload] = (),
+        namespace: str = DEFAULT_NAMESPACE,
     ) -> Mesh:
         """Build a mesh from loaded resources of any kind, plus hand-made services and workloads.
 
+        The resources are first taken as a cluster would hold them (:func:`as_applied`):
+        namespace-less objects go to ``namespace``, as with ``kubectl apply -n``, and each
+        (API group, kind, namespace, name) is one object, the last one given; a
+        :class:`DuplicateObjectWarning` names two different objects with one identity.
         The MeshConfig is ``config`` when given, else the one found among ``resources`` (a
         ``MeshConfig`` document or the ``istio`` ConfigMap's ``mesh`` key), else the default.
         Kinds resolution does not read are kept in :attr:`resources` and otherwise ignored.
         """
+        applied = as_applied(resources, namespace=namespace)
         with gc_paused():
-            return _build(cls, list(resources), config, list(services), list(workloads))
+            return _build(cls, applied, config, list(services), list(workloads))
 
     @classmethod
-    def load(cls, *paths: str | PathLike[str], config: MeshConfig | None = None) -> Mesh:
-        """Load YAML/JSON files, or every ``.yaml``/``.yml``/``.json`` file under directories."""
-        loaded: list[Resource[Any]] = []
-        for path in paths:
-            root = Path(path)
-            files = (
-                sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml", ".json"})
-                if root.is_dir()
-                else [root]
-            )
-            for file in files:
-                loaded.extend(load(file))
-        return cls.from_resources(loaded, config=config)
+    def load(
+        cls,
+        *paths: str | PathLike[str],
+        config: MeshConfig | None = None,
+        namespace: str = DEFAULT_NAMESPACE,
+    ) -> Mesh:
+        """Load YAML/JSON files, or every ``.yaml``/``.yml``/``.json`` file under directories.
+
+        Paths are read as :func:`~sidecar_model.codec.load_paths` reads them: a file of a
+        directory, or of several paths, that is no Kubernetes manifest (a Helm chart's
+        ``Chart.yaml``, ``values.yaml`` or templates) is skipped with a
+        :class:`~sidecar_model.codec.SkippedFileWarning`. Namespace-less objects go to
+        ``namespace`` (see :meth:`from_resources`).
+        """
+        loaded = load_paths(paths)
+        for skipped in loaded.skipped:
+            warnings.warn(SkippedFileWarning(str(skipped)), stacklevel=2)
+        return cls.from_resources(loaded.resources, config=config, namespace=namespace)
 
     # ------------------------------------------------------------------ indexes
 
