@@ -23,6 +23,7 @@ from sidecar_model.mesh._applied import DEFAULT_NAMESPACE, as_applied
 from sidecar_model.mesh._build import _build
 from sidecar_model.mesh._config import MeshConfig, _namespace_labels
 from sidecar_model.mesh._index import dot_suffixes
+from sidecar_model.mesh._kubernetes import _NAMED_AFTER, _owner, _workloads_of
 from sidecar_model.mesh._values import (
     MESH_GATEWAY,
     DestinationRuleInfo,
@@ -104,6 +105,48 @@ class Mesh:
         for skipped in loaded.skipped:
             warnings.warn(SkippedFileWarning(str(skipped)), stacklevel=2)
         return cls.from_resources(loaded.resources, config=config, namespace=namespace)
+
+    # ------------------------------------------------------------------ workloads
+
+    def find_workloads(self, namespace: str, name: str) -> tuple[Workload, ...]:
+        """The workloads a name stands for in ``namespace``, as ``kubectl`` names them.
+
+        The workload of that name (a Pod, a controller whose pods were not loaded, a
+        WorkloadEntry); else the Pod of that name, even when its controller stands for it
+        in :attr:`workloads` (its proxy reports the Pod's own labels); else a controller's
+        workloads: through the owner of an object of that name (a ReplicaSet to its
+        Deployment), or the workloads whose owner has that name, or that owner's name
+        without its hash suffix (the Pods of ``<deployment>-<hash>`` ReplicaSets). Empty
+        when the name stands for nothing.
+        """
+        seen: set[str] = set()
+        while name not in seen:
+            seen.add(name)
+            exact = tuple(w for w in self.workloads if w.namespace == namespace and w.name == name)
+            if exact:
+                return exact
+            named = self._objects_by_name.get((namespace, name), ())
+            pods = [r for r in named if r.kind == "Pod" and r.api_group == ""]
+            if pods:
+                return tuple(_workloads_of(pods[0]))
+            owners = [o for r in named if (o := _owner(r.metadata)) is not None]
+            if not owners:
+                break
+            name = owners[0][1]
+        return tuple(
+            w
+            for w in self.workloads
+            if w.namespace == namespace and w.source is not None and _owned_by(w.source, name)
+        )
+
+    @cached_property
+    def _objects_by_name(self) -> dict[tuple[str, str], tuple[Resource[Any], ...]]:
+        result: dict[tuple[str, str], list[Resource[Any]]] = {}
+        for resource in self.resources:
+            if resource.name is not None:
+                key = (resource.namespace or DEFAULT_NAMESPACE, resource.name)
+                result.setdefault(key, []).append(resource)
+        return {key: tuple(items) for key, items in result.items()}
 
     # ------------------------------------------------------------------ indexes
 
@@ -295,6 +338,15 @@ class Mesh:
     def namespace_labels(self, namespace: str) -> FrozenDict[str, str]:
         """The labels of a namespace, empty when its Namespace object was not loaded."""
         return self.namespaces.get(namespace, EMPTY)
+
+
+def _owned_by(resource: Resource[Any], name: str) -> bool:
+    """Whether ``resource``'s controller is ``name``, or is named after ``name`` plus a hash."""
+    owner = _owner(resource.metadata)
+    if owner is None:
+        return False
+    kind, owner_name = owner
+    return owner_name == name or (kind in _NAMED_AFTER and owner_name.rpartition("-")[0] == name)
 
 
 def _index_targets(export: frozenset[str], home: str) -> frozenset[str] | None:
