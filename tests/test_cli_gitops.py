@@ -290,3 +290,39 @@ def test_labels_that_select_different_workloads_are_refused(tmp_path: Path) -> N
     result = run("explain", str(dump), "-n", "bookinfo", "-w", "bookinfo", "-l", "version=v1")
     assert result.returncode == 2
     assert "stands for 2 workloads with different labels" in result.stderr
+
+
+def test_two_sidecars_selecting_one_deployment_conflict_without_pods(repo: Path) -> None:
+    twin = (
+        "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: twin}\n"
+        "spec:\n  workloadSelector: {labels: {version: v1, app: productpage}}\n"
+    )
+    write(repo, "base/twin.yaml", twin)
+    result = run("analyze", str(repo / "base"), "-n", "bookinfo")
+    assert result.returncode == 1
+    conflicts = [line for line in result.stdout.splitlines() if "error IST0110" in line]
+    assert len(conflicts) == 2, result.stdout
+    assert 'select the same workload Deployment "productpage-v1"' in conflicts[0]
+
+
+def test_find_workloads_follows_owners(tmp_path: Path) -> None:
+    dump = write(tmp_path, "dump.yaml", BOOKINFO + POD)
+    mesh = Mesh.load(dump, namespace="bookinfo")
+    (deployment,) = mesh.find_workloads("bookinfo", "productpage-v1-f7f65f3fc5")
+    assert deployment.source is not None
+    assert (deployment.source.kind, deployment.name) == ("Deployment", "productpage-v1")
+    (pod,) = mesh.find_workloads("bookinfo", "productpage-v1-f7f65f3fc5-pfw5d")
+    assert (pod.ip, pod.labels["pod-template-hash"]) == ("10.0.0.7", "f7f65f3fc5")
+    assert mesh.find_workloads("bookinfo", "nothing") == ()
+    assert mesh.find_workloads("other", "productpage-v1") == ()
+
+
+def test_a_deployment_name_finds_its_pods_in_a_pod_only_dump(tmp_path: Path) -> None:
+    pod_only = POD[POD.index("apiVersion: v1\nkind: Pod") :]
+    sidecar = BOOKINFO[BOOKINFO.index("apiVersion: networking.istio.io/v1\nkind: Sidecar") :]
+    dump = write(tmp_path, "pods.yaml", sidecar + "---\n" + pod_only)
+    result = run("explain", str(dump), "-n", "bookinfo", "-w", "bookinfo/productpage-v1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "workload bookinfo/productpage-v1-f7f65f3fc5-pfw5d: Sidecar bookinfo/productpage applies"
+    )
