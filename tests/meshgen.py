@@ -334,7 +334,7 @@ def _sidecar(  # noqa: C901, PLR0913, PLR0917 - one random decision per line
         policy = OutboundTrafficPolicy(mode=OutboundTrafficPolicyMode.REGISTRY_ONLY)
     spec = Sidecar(workload_selector=selector, egress=tuple(egress), outbound_traffic_policy=policy)
     return Resource(
-        api_version=NETWORKING, kind="Sidecar", metadata=_meta(f"sc{i % 5}", ns, rng), spec=spec
+        api_version=NETWORKING, kind="Sidecar", metadata=_meta(f"sc{i}", ns, rng), spec=spec
     )
 
 

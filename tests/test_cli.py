@@ -349,7 +349,9 @@ def test_validate_directory_recursively(tmp_path: Path) -> None:
     write(
         root,
         "more/deeper/invalid.json",
-        sidecar_model.dumps(sidecar_model.loads(INVALID)[0], format="json"),
+        sidecar_model.dumps(
+            sidecar_model.loads(INVALID.replace("name: web,", "name: web-2,"))[0], format="json"
+        ),
     )
     result = run("validate", str(root))
     assert result.returncode == 1, result.stderr
@@ -508,7 +510,7 @@ def test_explain_json(tmp_path: Path) -> None:
         (["--workload", "shop/web-1", "--labels", "app=web"], "-l/--labels needs -n/--namespace"),
         (["--namespace", "shop", "--labels", "app"], "'app' is not key=value"),
         ([], "give -w/--workload NS/NAME, or -n/--namespace NS and -l/--labels K=V,..."),
-        (["--workload", "a/b", "--namespace", "a"], "not allowed with argument"),
+        (["--workload", "a/b", "--namespace", "a"], "no workload 'a/b' in the mesh"),
     ],
 )
 def test_explain_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
@@ -577,7 +579,7 @@ def test_bad_mesh_config_exits_2_naming_the_file(tmp_path: Path) -> None:
     config = write(tmp_path, "mesh-config.yaml", "rootNamespace: [1]\n")
     result = run("analyze", str(mesh_dir(tmp_path)), "--mesh-config", str(config))
     assert result.returncode == 2
-    assert f"{config}: rootNamespace: expected a string, got a list" in result.stderr
+    assert f"{config}:1:1: rootNamespace: expected a string, got a list" in result.stderr
     other = write(tmp_path, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
     result = run("analyze", str(mesh_dir(tmp_path)), "--mesh-config", str(other))
     assert result.returncode == 2

@@ -931,3 +931,33 @@ def test_a_list_in_a_yaml_list_locates_its_inner_items() -> None:
     inner, outer = sm.loads(text)
     assert inner.locate("metadata.name") == position(text, "inner")
     assert outer.locate("metadata.name") == position(text, "outer")
+
+
+def test_a_mesh_config_error_in_the_istio_config_map_names_file_and_line(tmp_path: Path) -> None:
+    manifest = tmp_path / "istio.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\n"
+        "data:\n  mesh: |\n    rootNamespace: istio-system\n    outboundTrafficPolicy:\n"
+        "      mode: SOMETIMES\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(sm.ManifestError) as caught:
+        sm.Mesh.load(manifest)
+    (problem,) = caught.value.problems
+    assert problem.source == str(manifest)
+    assert problem.line == 8
+    assert problem.path == "data.mesh: outboundTrafficPolicy.mode"
+
+
+def test_a_long_host_is_quoted_shortened_in_every_diagnostic() -> None:
+    host = "ns/" + "a" * 100_000 + ".com"
+    text = (
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: x, namespace: ns}\n"
+        f'spec:\n  egress:\n  - hosts: ["{host}", "{host}"]\n'
+    )
+    result = sm.validate(sm.loads(text)[0])
+    diagnostics = [*result.errors, *result.warnings]
+    assert {d.code for d in diagnostics} == {"V23", "V24"}
+    for diagnostic in diagnostics:
+        assert len(str(diagnostic)) < 1_000
+        assert "(100,00" in diagnostic.message  # the length is told instead

@@ -13,7 +13,14 @@ import sidecar_model as sm
 from sidecar_model import resolver
 from sidecar_model._config_size import ConfigSize, config_size
 from sidecar_model.cli import main
-from sidecar_model.mesh import Mesh, MeshService, Registry, ServicePort, Workload
+from sidecar_model.mesh import (
+    DuplicateObjectWarning,
+    Mesh,
+    MeshService,
+    Registry,
+    ServicePort,
+    Workload,
+)
 from sidecar_model.model import IstioEgressListener, Protocol
 from sidecar_model.recommend import (
     RecommendationError,
@@ -298,7 +305,8 @@ def test_a_virtual_service_host_and_its_destination_both_stay_reachable() -> Non
         "prod/ratings.prod.svc.cluster.local",
         "prod/reviews.example.com",
     }
-    after = Mesh.from_resources([*mesh.resources, sidecar])
+    with pytest.warns(DuplicateObjectWarning, match="Sidecar prod/edge is defined twice"):
+        after = Mesh.from_resources([*mesh.resources, sidecar])  # applied: replaces prod/edge
     scope = resolver.compute_scope(after, _workload(after, "prod/web"))
     assert resolver.explain_host(scope, "ratings.prod.svc.cluster.local").imported
     assert any(v.name == "reviews-canary" for e in scope.egress for v in e.virtual_services)

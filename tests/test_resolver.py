@@ -18,6 +18,7 @@ import pytest
 
 from sidecar_model import loads, resolver
 from sidecar_model.mesh import (
+    DuplicateObjectWarning,
     IPFamily,
     Mesh,
     MeshConfig,
@@ -910,7 +911,9 @@ def test_most_specific_virtual_service_per_host() -> None:
 def test_the_bundled_seed_mesh_explains_a_named_workload() -> None:
     from sidecar_model.examples import seed_text  # noqa: PLC0415 - only this test needs it
 
-    mesh = Mesh.from_resources(loads(seed_text()))
+    # The seed holds alternative examples, some with one name: the later one is kept.
+    with pytest.warns(DuplicateObjectWarning, match="prod-us1/default is defined twice"):
+        mesh = Mesh.from_resources(loads(seed_text()))
     productpage = Workload(namespace="prod-us1", labels={"app": "productpage"}, name="pp")
     s = resolver.compute_scope(mesh, productpage)
     assert s.sidecar is not None

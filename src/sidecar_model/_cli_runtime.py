@@ -29,6 +29,7 @@ import attrs
 
 from sidecar_model._results import gc_paused
 from sidecar_model.codec import Limits
+from sidecar_model.errors import SidecarModelError
 from sidecar_model.mesh import Mesh
 
 if TYPE_CHECKING:
@@ -215,17 +216,22 @@ def _in_background() -> bool:
         os._exit(0)
 
 
-def build_mesh(
+def build_mesh(  # noqa: PLR0913 - the inputs, how to load them, and two keyword options
     paths: Sequence[str],
     config: MeshConfig | None,
     load: Callable[[], Mesh],
     show: Callable[[str], None],
+    *,
+    variant: str = "",
+    cacheable: Callable[[], bool] = lambda: True,
 ) -> Mesh:
     """The command's mesh of ``paths``: from the cache when unchanged, else ``load()``.
 
-    ``paths`` are the input files, directories expanded. ``show`` puts a progress line
-    on the terminal. When this process is the command itself, the loaded heap is frozen
-    afterwards: it is kept to the end, so the collector need not walk it again.
+    ``paths`` are the inputs as given (files, directories, ``-``). ``variant`` names the
+    other choices the mesh depends on (the namespace of namespace-less objects), and
+    ``cacheable()`` says after loading whether the result may be stored. ``show`` puts a
+    progress line on the terminal. When this process is the command itself, the loaded heap
+    is frozen afterwards: it is kept to the end, so the collector need not walk it again.
     """
     from sidecar_model import mesh_cache  # noqa: PLC0415 - its imports are not needed early
 
@@ -234,19 +240,34 @@ def build_mesh(
     with phase("load"), gc_paused():
         key = None
         mesh = None
-        if _RUN.cache:
-            show(f"reading the cache for {_inputs(paths)}...")
-            key = mesh_cache.key_of(paths, config=config, limits=_RUN.limits)
+        files = _input_files(paths)
+        if _RUN.cache and files is not None:
+            show(f"reading the cache for {_inputs(files)}...")
+            key = mesh_cache.key_of(files, config=config, limits=_RUN.limits, variant=variant)
             mesh = None if key is None else mesh_cache.read(key)
         if mesh is None:
-            show(f"loading {_inputs(paths)}...")
+            show(f"loading {_inputs(files or paths)}...")
             mesh = load()
-            if key is not None:
+            if key is not None and cacheable():
                 _RUN.pending.append((key, mesh))
         show(_loaded(mesh))
         if _RUN.console:
             gc.freeze()
     return mesh
+
+
+def _input_files(paths: Sequence[str]) -> list[str] | None:
+    """The files ``paths`` name, directories expanded as loading expands them.
+
+    None when a path cannot be read: loading then reports it, and nothing is cached.
+    """
+    from sidecar_model.codec._files import _expand  # noqa: PLC0415 - as mesh_cache above
+
+    try:
+        files, _skipped, _roots = _expand(paths)
+    except SidecarModelError:
+        return None
+    return files
 
 
 def _inputs(paths: Sequence[str]) -> str:

@@ -33,10 +33,8 @@ import importlib.metadata
 import json
 import os
 import sys
-from pathlib import Path
+import warnings
 from typing import TYPE_CHECKING, Any, Final, TextIO
-
-import attrs
 
 from sidecar_model import _cli_recommend, _cli_runtime, _rule_links, resolver
 from sidecar_model._cli_output import HOSTS_SHOWN as _HOSTS_SHOWN
@@ -52,10 +50,11 @@ from sidecar_model._cli_output import yaml_text as _yaml_text
 from sidecar_model._results import resource_name
 from sidecar_model.analysis import analyze, diff, reachability
 from sidecar_model.codec import dumps, loads, read_yaml
-from sidecar_model.codec._files import read_path
-from sidecar_model.errors import ManifestError, Problem, SidecarModelError
+from sidecar_model.codec._files import SkippedPath, load_paths, read_path
+from sidecar_model.errors import SidecarModelError, SidecarModelWarning
 from sidecar_model.examples import MESH, SEED, mesh_text, seed_text
 from sidecar_model.mesh import Mesh, MeshConfig, MeshService, Registry, ServicePort, Workload
+from sidecar_model.mesh._applied import DEFAULT_NAMESPACE, as_applied
 from sidecar_model.model import Protocol, Sidecar
 from sidecar_model.resources import DestinationRuleSpec, ServiceEntrySpec, VirtualServiceSpec
 from sidecar_model.validation import Diagnostic, Severity, check_export_to, validate
@@ -168,68 +167,74 @@ def _plural(count: int, noun: str) -> str:
 
 
 class _Reader:
-    """Reads manifests from files, directories and standard input (once)."""
+    """Reads manifests from files, directories and standard input (once).
+
+    Paths are walked by :func:`~sidecar_model.codec.load_paths`, as the library walks
+    them; the objects are then taken as a cluster holds them (:func:`as_applied`):
+    namespace-less ones in ``-n/--namespace``, each identity once. Skipped files and
+    differing duplicates are warnings on standard error, errors with ``--strict``; no
+    objects at all is an error unless ``--allow-empty``.
+    """
 
     def __init__(self, progress: _Progress) -> None:
         self.progress = progress
         self.stdin_read = False
-
-    def files(self, paths: Iterable[str]) -> list[str]:
-        """The manifest files named by ``paths``, directories expanded, each file once."""
-        found: list[str] = []
-        seen: set[Path] = set()
-        for name in paths:
-            if name == _STDIN:
-                if self.stdin_read or _STDIN in found:
-                    raise _InputError("standard input ('-') can be read only once")
-                found.append(name)
-                continue
-            path = Path(name)
-            if path.is_dir():
-                inside = sorted(
-                    file
-                    for file in path.rglob("*")
-                    if file.suffix.lower() in MANIFEST_SUFFIXES
-                    and file.is_file()
-                    and not any(part.startswith(".") for part in file.relative_to(path).parts)
-                )
-                if not inside:
-                    suffixes = ", ".join(f"*{suffix}" for suffix in MANIFEST_SUFFIXES)
-                    raise _InputError(f"{name}: no {suffixes} files in this directory")
-            elif path.exists():
-                inside = [path]
-            else:
-                raise _InputError(f"{name}: no such file or directory")
-            for file in inside:
-                if file.resolve() not in seen:
-                    seen.add(file.resolve())
-                    found.append(name if file is path else str(file))
-        return found
+        #: The files skipped so far, for the summary.
+        self.skipped: list[SkippedPath] = []
+        #: How many warnings about the input were printed (skipped files, duplicates).
+        self.noted = 0
 
     def text(self, name: str) -> str | bytes:
         """The content of a file, or of standard input for ``-``."""
+        if name == _STDIN and self.stdin_read:
+            raise _InputError("standard input ('-') can be read only once")
         self.stdin_read = self.stdin_read or name == _STDIN
         # bounded (--max-size); SourceError for closed stdin and OS failures
         return read_path(name, _cli_runtime.limits())
 
-    def resources(self, paths: Iterable[str]) -> list[Resource[Any]]:
-        """Every object of every input; all loading problems together in one ManifestError."""
-        files = self.files(paths)
-        loaded: list[Resource[Any]] = []
-        problems: list[Problem] = []
-        for number, name in enumerate(files, 1):
-            if len(files) > PROGRESS_FILES:
-                self.progress.show(f"loading {number}/{len(files)}: ", name)
-            content = self.text(name)
-            source = "<stdin>" if name == _STDIN else name
-            try:
-                loaded.extend(loads(content, source=source, limits=_cli_runtime.limits()))
-            except ManifestError as error:
-                problems.extend(error.problems)
-        self.progress.clear()
-        if problems:
-            raise ManifestError(problems)
-        return loaded
+    def resources(self, paths: Sequence[str], args: argparse.Namespace) -> list[Resource[Any]]:
+        """Every object of every input as applied; all loading problems in one ManifestError."""
+        if _STDIN in paths and self.stdin_read:
+            raise _InputError("standard input ('-') can be read only once")
+        for name in paths:
+            if name != _STDIN and not os.path.lexists(name):
+                raise _InputError(f"{name}: no such file or directory")
+        self.stdin_read = self.stdin_read or _STDIN in paths
+        strict = getattr(args, "strict", False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SidecarModelWarning)
+            loaded = load_paths(paths, limits=_cli_runtime.limits(), progress=self._loading)
+            self.progress.clear()
+            self._skip(loaded.skipped, strict=strict)
+            resources = as_applied(loaded.resources, namespace=_namespace(args))
+        self._warn([str(w.message) for w in caught], strict=strict)
+        if not resources and not getattr(args, "allow_empty", False):
+            named = " ".join(paths)
+            raise _InputError(
+                f"{named}: no Kubernetes objects in the input; an empty input is refused so "
+                "that a failed export does not pass (--allow-empty accepts it)"
+            )
+        return resources
+
+    def _loading(self, number: int, count: int, name: str) -> None:
+        if count > PROGRESS_FILES:
+            self.progress.show(f"loading {number}/{count}: ", name)
+
+    def _skip(self, skipped: Sequence[SkippedPath], *, strict: bool) -> None:
+        if strict and skipped:
+            lines = [str(s) for s in skipped]
+            raise _InputError("\n".join([*lines, "--strict: every file must be a manifest"]))
+        for path in skipped:
+            print(f"warning: {path}", file=sys.stderr)
+        self.noted += len(skipped)
+        self.skipped.extend(skipped)
+
+    def _warn(self, messages: Sequence[str], *, strict: bool) -> None:
+        if strict and messages:
+            raise _InputError("\n".join([*messages, "--strict: warnings about the input fail"]))
+        for message in messages:
+            print(f"warning: {message}", file=sys.stderr)
+        self.noted += len(messages)
 
     def mesh_config(self, name: str | None) -> MeshConfig | None:
         """``--mesh-config``: MeshConfig YAML, or a manifest with the istio ConfigMap."""
@@ -254,21 +259,44 @@ class _Reader:
                     "give MeshConfig YAML (rootNamespace: ..., outboundTrafficPolicy: ...)"
                 )
             return Mesh.from_resources(resources).config
-        try:
-            return MeshConfig.from_yaml(text, source=source)
-        except ManifestError as error:  # structuring names no source: name the file
-            raise ManifestError(
-                [attrs.evolve(p, source=p.source or source) for p in error.problems]
-            ) from None
+        return MeshConfig.from_yaml(text, source=source)
 
-    def mesh(self, paths: Iterable[str], config: MeshConfig | None) -> Mesh:
-        paths = list(paths)
-        return _cli_runtime.build_mesh(  # from the cache of loaded meshes when unchanged
-            self.files(paths),
+    def mesh(
+        self, paths: Sequence[str], config: MeshConfig | None, args: argparse.Namespace
+    ) -> Mesh:
+        """The mesh of ``paths``, read as :meth:`resources` reads them.
+
+        It comes from the cache of loaded meshes when the inputs are unchanged; a load that
+        warned (skipped files, duplicate objects) is not cached, so its warnings, and
+        ``--strict``, apply again on the next run.
+        """
+        namespace = _namespace(args)
+
+        def load() -> Mesh:
+            resources = self.resources(paths, args)
+            return Mesh.from_resources(resources, config=config, namespace=namespace)
+
+        return _cli_runtime.build_mesh(
+            paths,
             config,
-            lambda: Mesh.from_resources(self.resources(paths), config=config),
+            load,
             self.progress.show,
+            variant=namespace,
+            cacheable=lambda: self.noted == 0,
         )
+
+    def skipped_count(self) -> dict[str, int]:
+        """``{"skippedFiles": N}`` for JSON output when files were skipped, else nothing."""
+        return {"skippedFiles": len(self.skipped)} if self.skipped else {}
+
+    def skipped_note(self) -> str:
+        """``; 2 files skipped`` for a summary line, or nothing."""
+        return f"; {_plural(len(self.skipped), 'file')} skipped" if self.skipped else ""
+
+
+def _namespace(args: argparse.Namespace) -> str:
+    """``-n/--namespace``: the namespace of namespace-less objects, as for kubectl."""
+    return getattr(args, "namespace", None) or DEFAULT_NAMESPACE
 
 
 def _parse_labels(text: str, flag: str = "-l/--labels") -> dict[str, str]:
@@ -283,25 +311,71 @@ def _parse_labels(text: str, flag: str = "-l/--labels") -> dict[str, str]:
     return labels
 
 
-def _find_workload(mesh: Mesh, key: str) -> Workload:
-    for workload in mesh.workloads:
-        if str(workload) == key:
-            return workload
-    names = [str(w) for w in mesh.workloads]
-    namespace = key.partition("/")[0]
-    names.sort(key=lambda name: (not name.startswith(f"{namespace}/"), name))
-    shown = ", ".join(names[:_LISTED]) or "no workloads"
-    if len(names) > _LISTED:
-        shown += f" and {len(names) - _LISTED} more"
-    msg = f"no workload {key!r} in the mesh; it has: {shown}"
-    raise _InputError(msg)
+def _find_workload(mesh: Mesh, key: str, namespace: str = DEFAULT_NAMESPACE) -> Workload:
+    """The workload ``key`` names: ``NS/NAME`` or ``NAME`` in ``namespace``.
+
+    NAME is a workload, a Pod, or a controller of the mesh (see :meth:`Mesh.find_workloads`).
+    """
+    home, slash, name = key.rpartition("/")
+    home = home if slash else namespace
+    found = mesh.find_workloads(home, name)
+    if not found:
+        names = [str(w) for w in mesh.workloads]
+        names.sort(key=lambda text: (not text.startswith(f"{home}/"), text))
+        shown = ", ".join(names[:_LISTED]) or "no workloads"
+        if len(names) > _LISTED:
+            shown += f" and {len(names) - _LISTED} more"
+        wanted = f"{home}/{name}"
+        msg = (
+            f"no workload {wanted!r} in the mesh; it has: {shown} (or name one of their Pods "
+            "or controllers)"
+        )
+        raise _InputError(msg)
+    return _one_workload(found, f"{home}/{name}")
+
+
+#: Labels that tell apart the pods of one controller's revisions; selection ignores them.
+_REVISION_LABELS: Final = frozenset({"pod-template-hash", "controller-revision-hash"})
+
+
+def _one_workload(found: Sequence[Workload], what: str) -> Workload:
+    """The first of ``found`` when all carry the same labels (revision hashes aside)."""
+    ordered = sorted(found, key=str)
+    kinds = {
+        frozenset((k, v) for k, v in w.labels.items() if k not in _REVISION_LABELS) for w in ordered
+    }
+    if len(kinds) > 1:
+        names = ", ".join(str(w) for w in ordered[:_LISTED])
+        more = f" and {len(ordered) - _LISTED} more" if len(ordered) > _LISTED else ""
+        msg = (
+            f"{what} stands for {len(ordered)} workloads with different labels: "
+            f"{names}{more}; name one of them"
+        )
+        raise _InputError(msg)
+    return ordered[0]
+
+
+def _selected_workload(mesh: Mesh, namespace: str, text: str) -> Workload:
+    """``-w NS -l K=V,...``: the workload of ``namespace`` whose labels include these."""
+    wanted = _parse_labels(text)
+    found = [
+        w for w in mesh.workloads if w.namespace == namespace and wanted.items() <= w.labels.items()
+    ]
+    if not found:
+        msg = f"no workload in namespace {namespace} has the labels {text}"
+        raise _InputError(msg)
+    return _one_workload(found, f"-l {text} in {namespace}")
 
 
 def _workload(mesh: Mesh, args: argparse.Namespace) -> Workload:
+    """The workload of ``-w``/``-n``/``-l``: found in the mesh, or hypothetical."""
+    namespace = _namespace(args)
+    if args.workload is not None and args.labels is not None:
+        return _selected_workload(mesh, args.workload.rstrip("/"), args.labels)
     if args.workload is not None:
-        return _find_workload(mesh, args.workload)
+        return _find_workload(mesh, args.workload, namespace)
     labels = _parse_labels(args.labels or "")
-    return Workload(namespace=args.namespace, labels=labels)
+    return Workload(namespace=namespace, labels=labels)
 
 
 # =========================================================================== rendering
@@ -533,7 +607,7 @@ def _export_to_diagnostics(resource: Resource[Any]) -> list[Diagnostic]:
 
 
 def _validate(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
-    resources = reader.resources(args.paths)
+    resources = reader.resources(args.paths, args)
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     sidecars = 0
@@ -556,8 +630,9 @@ def _validate(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple
         _unique(warnings),
         ordered,
         checked=resources,
-        counts={"sidecars": sidecars, "objects": len(resources)},
-        scope=f"{_plural(sidecars, 'Sidecar')} ({_plural(len(resources), 'object')} read)",
+        counts={"sidecars": sidecars, "objects": len(resources), **reader.skipped_count()},
+        scope=f"{_plural(sidecars, 'Sidecar')} ({_plural(len(resources), 'object')} read"
+        f"{reader.skipped_note()})",
     )
 
 
@@ -581,7 +656,7 @@ def _unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 
 def _analyze(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
-    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config), args)
     if len(mesh.sidecars) + len(mesh.workloads) > PROGRESS_OBJECTS:
         reader.progress.show(
             f"analysing {_plural(len(mesh.sidecars), 'Sidecar')}, "
@@ -599,8 +674,9 @@ def _analyze(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[
         warnings,
         diagnostics,
         checked=mesh.sidecars,
-        counts={"sidecars": len(mesh.sidecars)},
-        scope=_plural(len(mesh.sidecars), "Sidecar"),
+        counts={"sidecars": len(mesh.sidecars), **reader.skipped_count()},
+        scope=_plural(len(mesh.sidecars), "Sidecar")
+        + (f" ({reader.skipped_note()[2:]})" if reader.skipped else ""),
     )
 
 
@@ -656,7 +732,7 @@ def _findings_report(  # noqa: PLR0913 - one report shape for validate and analy
 
 
 def _explain(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
-    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config), args)
     scope = resolver.compute_scope(mesh, _workload(mesh, args))
     host = None if args.host is None else resolver.explain_host(scope, args.host)
     if args.output != "text":
@@ -738,7 +814,7 @@ def _port_text(port: ServicePort) -> str:
 
 
 def _scope(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
-    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config), args)
     scope = resolver.compute_scope(mesh, _workload(mesh, args))
     if args.output != "text":
         rules = _rules_by_service(scope)
@@ -760,13 +836,13 @@ def _scope(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[st
 
 
 def _workloads(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
-    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config), args)
     wanted = _parse_labels(args.labels or "", flag="-l/--labels")
     chosen = sorted(
         (
             w
             for w in mesh.workloads
-            if (args.namespace is None or w.namespace == args.namespace)
+            if (args.namespace is None or w.namespace == args.namespace)  # kubectl's -n
             and all(w.labels.get(k) == v for k, v in wanted.items())
         ),
         key=lambda w: (w.namespace, w.name),
@@ -818,8 +894,8 @@ def _workload_row(mesh: Mesh, workload: Workload) -> dict[str, Any]:
 
 def _diff(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[str, int]:
     config = reader.mesh_config(args.mesh_config)
-    old = reader.mesh([args.old], config)
-    new = reader.mesh([args.new], config)
+    old = reader.mesh([args.old], config, args)
+    new = reader.mesh([args.new], config, args)
     if len(old.workloads) + len(new.workloads) > PROGRESS_OBJECTS:
         reader.progress.show(f"comparing {_plural(len(new.workloads), 'workload')}...")
     result = diff(old, new)
@@ -855,7 +931,7 @@ def _changed_lines(text: str, style: _Style, *, wide: bool) -> list[str]:
 
 
 def _graph(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[str, int]:
-    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config), args)
     if len(mesh.workloads) > PROGRESS_OBJECTS:
         reader.progress.show(f"resolving {_plural(len(mesh.workloads), 'workload')}...")
     graph = reachability(mesh)
@@ -905,7 +981,7 @@ def _dump(args: argparse.Namespace, reader: _Reader, _style: _Style) -> tuple[st
     if args.command == "seed":
         resources = loads(seed_text(), source=SEED)
     else:
-        resources = reader.resources(args.paths)
+        resources = reader.resources(args.paths, args)
     if args.output == "yaml":
         return dumps(resources, format="yaml"), EXIT_OK
     if args.output == "json":
@@ -989,7 +1065,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="MeshConfig YAML, or a manifest with the istio ConfigMap (- for standard input)",
     )
-    paths = argparse.ArgumentParser(add_help=False)
+    reading = argparse.ArgumentParser(add_help=False)
+    reading.add_argument(
+        "-n",
+        "--namespace",
+        metavar="NS",
+        help="the namespace of objects that name none, as for kubectl apply (default: "
+        "default); with -w/--workload NAME or -l/--labels, also the workload's namespace",
+    )
+    reading.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 2) on input that is otherwise a warning: a file of a directory that "
+        "is no manifest, two different objects with one kind, namespace and name",
+    )
+    reading.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept input without any object (otherwise an error, exit 2)",
+    )
+    paths = argparse.ArgumentParser(add_help=False, parents=[reading])
     paths.add_argument(
         "paths",
         nargs="+",
@@ -1005,16 +1100,20 @@ def _parser() -> argparse.ArgumentParser:
         help="the severity that makes the exit code 1 (error)",
     )
     workload = argparse.ArgumentParser(add_help=False)
-    which = workload.add_mutually_exclusive_group()
-    which.add_argument("-w", "--workload", metavar="NS/NAME", help="a workload of the mesh")
-    which.add_argument(
-        "-n", "--namespace", metavar="NS", help="a hypothetical workload's namespace"
+    workload.add_argument(
+        "-w",
+        "--workload",
+        metavar="NS/NAME",
+        help="a workload of the mesh: NS/NAME of a Pod, of its controller (Deployment, "
+        "ReplicaSet, ...) or of a WorkloadEntry; NAME alone is in -n/--namespace; with "
+        "-l/--labels, NS alone: the workload of NS those labels select",
     )
     workload.add_argument(
         "-l",
         "--labels",
         metavar="K=V,...",
-        help="the hypothetical workload's labels (with -n/--namespace)",
+        help="with -w/--workload NS: select the workload by labels; with -n/--namespace "
+        "alone: a hypothetical workload with exactly these labels",
     )
 
     def command(
@@ -1065,7 +1164,6 @@ def _parser() -> argparse.ArgumentParser:
         "Sidecar that applies and why, the outbound traffic mode, how many services its proxy "
         "imports and how many outbound listeners it gets.",
     )
-    workloads.add_argument("-n", "--namespace", metavar="NS", help="only this namespace")
     workloads.add_argument(
         "-l", "--labels", "--selector", metavar="K=V,...", help="only workloads with these labels"
     )
@@ -1077,7 +1175,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     diff_ = command(
         "diff",
-        [config],
+        [config, reading],
         help="what changes for every workload between two mesh snapshots",
         description="For every workload of two mesh snapshots: the Sidecar that applies, the "
         "outbound mode, the outbound host:port pairs gained and lost, every outbound and inbound "
@@ -1169,10 +1267,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _usage_problem(args: argparse.Namespace) -> str | None:
     """A combination of options argparse cannot reject by itself."""
     if args.command in {"explain", "scope"}:
-        if args.labels is not None and args.namespace is None:
-            return "-l/--labels needs -n/--namespace"
+        if args.labels is not None and args.namespace is None and args.workload is None:
+            return "-l/--labels needs -n/--namespace NS, or -w/--workload NS"
+        if args.labels is not None and args.workload is not None and "/" in args.workload:
+            return (
+                "-l/--labels needs -n/--namespace NS, or -w/--workload NS (a namespace: "
+                f"{args.workload!r} already names a workload)"
+            )
         if args.workload is None and args.namespace is None:
-            return "give -w/--workload NS/NAME, or -n/--namespace NS and -l/--labels K=V,..."
+            return (
+                "give -w/--workload NS/NAME, or -n/--namespace NS and -l/--labels K=V,... "
+                "(NAME: a workload, Pod or controller; -w NS -l K=V,... selects one by labels)"
+            )
     if args.command in {"seed", "summary"} and args.no_dump and args.output != "text":
         return f"--no-dump only applies to text output, not -o {args.output}"
     return None

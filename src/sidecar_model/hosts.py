@@ -25,6 +25,8 @@ from typing import Final
 
 import attrs
 
+from sidecar_model.errors import quoted
+
 __all__ = [
     "EgressHost",
     "HostProblem",
@@ -179,12 +181,28 @@ class HostProblem:
     end: int
 
     def caret(self, text: str) -> str:
-        """``text`` with a line of carets under the span, as packaging draws them."""
-        return f"{text}\n{caret_line(self.start, self.end)}"
+        """``text`` with a line of carets under the span, as packaging draws them.
+
+        A long ``text`` is cut to a window around the span's start (at most
+        :data:`_CARET_WINDOW` characters), with ``…`` where it was cut.
+        """
+        if len(text) <= _CARET_WINDOW:
+            return f"{text}\n{caret_line(self.start, self.end)}"
+        low = max(0, min(self.start, len(text)) - _CARET_WINDOW // 4)
+        high = min(len(text), low + _CARET_WINDOW)
+        head = "…" if low else ""
+        shown = f"{head}{text[low:high]}{'…' if high < len(text) else ''}"
+        start = self.start - low + len(head)
+        end = min(self.end, high) - low + len(head)
+        return f"{shown}\n{caret_line(start, end)}"
 
     def shifted(self, offset: int) -> HostProblem:
         """The same problem with its span moved right by ``offset`` characters."""
         return attrs.evolve(self, start=self.start + offset, end=self.end + offset)
+
+
+#: The most characters of a host a caret drawing shows.
+_CARET_WINDOW: Final = 100
 
 
 def caret_line(start: int, end: int) -> str:
@@ -194,7 +212,7 @@ def caret_line(start: int, end: int) -> str:
 
 def _length_problems(domain: str) -> tuple[HostProblem, ...]:
     if _byte_length(domain) > _MAX_DOMAIN:
-        message = f"domain name {domain!r} is too long: the limit is 255 characters"
+        message = f"domain name {quoted(domain)} is too long: the limit is 255 characters"
         return (HostProblem(message=message, start=_MAX_DOMAIN, end=len(domain)),)
     if not domain:
         return (HostProblem(message="an empty domain name is not allowed", start=0, end=0),)
@@ -209,7 +227,8 @@ def _label_problems(domain: str, labels: str, offset: int) -> tuple[HostProblem,
     # "10.0.0.1." passes (§2.9).
     if _is_go_int(top):
         message = (
-            f"domain name {domain!r} is invalid: its top-level domain {top!r} is all-numeric; "
+            f"domain name {quoted(domain)} is invalid: its top-level domain {quoted(top)} "
+            f"is all-numeric; "
             "an IP address is not a host name"
         )
         start = offset + len(labels) - len(top)
@@ -219,8 +238,9 @@ def _label_problems(domain: str, labels: str, offset: int) -> tuple[HostProblem,
         if index == len(parts) - 1 and not label:
             break  # a trailing dot, as in "istio.io."
         if not is_dns1123_label(label):
-            message = f"domain name {domain!r} is invalid: label {label!r} is not valid; " + (
-                _LABEL_RULE
+            message = (
+                f"domain name {quoted(domain)} is invalid: label {quoted(label)} is not valid; "
+                + _LABEL_RULE
             )
             return (HostProblem(message=message, start=position, end=position + len(label)),)
         position += len(label) + 1
@@ -236,7 +256,8 @@ def _wildcard_domain_problems(domain: str) -> tuple[HostProblem, ...]:
     first, dot, rest = domain.partition(".")
     if not is_wildcard_dns1123_label(first):
         message = (
-            f"domain name {domain!r} is invalid: first label {first!r} is not valid; it may be "
+            f"domain name {quoted(domain)} is invalid: first label {quoted(first)} is not "
+            "valid; it may be "
             "'*', or a label optionally preceded by '*' or '*-', where " + _LABEL_RULE
         )
         return (HostProblem(message=message, start=0, end=len(first)),)
@@ -269,7 +290,7 @@ def check_unix_address(a: str) -> list[str]:
         return []
     if a[:1] != "/" or a[-1:] == "/":
         message = (
-            f"{a!r} is not an absolute path to a file; "
+            f"{quoted(a)} is not an absolute path to a file; "
             "write unix:///path/to/socket or unix://@abstract-name"
         )
         return [message]
@@ -383,7 +404,7 @@ def check_egress_host(text: str) -> tuple[HostProblem, ...]:
     namespace, slash, dns_name = text.partition("/")
     if not slash:
         message = (
-            f"host {text!r} must have the form namespace/dnsName, "
+            f"host {quoted(text)} must have the form namespace/dnsName, "
             "such as 'istio-system/*' or './reviews.default.svc.cluster.local'"
         )
         return (HostProblem(message=message, start=0, end=len(text)),)
@@ -396,13 +417,14 @@ def check_egress_host(text: str) -> tuple[HostProblem, ...]:
     bare = namespace[1:] if namespace[:1] == "~" else namespace
     if bare not in {"", "*", "."} and not is_dns1123_label(bare):
         message = (
-            f"invalid namespace {namespace!r} in host {text!r}: use '*', '.', or a namespace "
+            f"invalid namespace {quoted(namespace)} in host {quoted(text)}: use '*', '.', "
+            "or a namespace "
             "name (a DNS-1123 label), optionally preceded by one '~' to exclude"
         )
         problems.append(HostProblem(message=message, start=0, end=len(namespace)))
     if dns_name != "*" and "." not in dns_name:
         message = (
-            f"short name {dns_name!r} is not allowed: write a fully qualified name, "
+            f"short name {quoted(dns_name)} is not allowed: write a fully qualified name, "
             "such as 'reviews.default.svc.cluster.local', or '*'"
         )
         problems.append(HostProblem(message=message, start=offset, end=len(text)))
@@ -410,7 +432,7 @@ def check_egress_host(text: str) -> tuple[HostProblem, ...]:
     problems.extend(p.shifted(offset) for p in _wildcard_domain_problems(dns_name))
     if "*" in dns_name and dns_name != "*" and dns_name[:2] != "*.":
         message = (
-            f"partial wildcard {dns_name!r} is not allowed: a wildcard must be the whole "
+            f"partial wildcard {quoted(dns_name)} is not allowed: a wildcard must be the whole "
             "first label, as in '*.example.com', or the whole name, '*'"
         )
         problems.append(HostProblem(message=message, start=offset, end=len(text)))

@@ -100,7 +100,7 @@ def load_mesh(
     the cache in ``directory`` (default :func:`cache_directory`), and a newly loaded one
     is stored there. Standard input (``-``) is never cached.
     """
-    files, _skipped = _expand(paths)
+    files, _skipped, _roots = _expand(paths)
     folder = Path(directory) if directory is not None else cache_directory()
     key = key_of(files, config=config, limits=limits, strict=strict)
     if key is not None:
@@ -137,10 +137,12 @@ def key_of(
     config: MeshConfig | None = None,
     limits: Limits = DEFAULT_LIMITS,
     strict: bool = True,
+    variant: str = "",
 ) -> bytes | None:
     """The key of the mesh loaded from ``files`` with these options; None if uncacheable.
 
-    ``files`` are the files to load, directories already expanded, in loading order.
+    ``files`` are the files to load, directories already expanded, in loading order;
+    ``variant`` names any other choice the mesh depends on (the CLI's ``-n`` namespace).
     Standard input cannot be read twice, and an unreadable file is left to loading to
     report: for both there is no key.
     """
@@ -148,7 +150,7 @@ def key_of(
     digest.update(b"format %d\n" % FORMAT)
     digest.update(_library_digest())
     digest.update(f"{sys.implementation.name} {sys.version}\n".encode())
-    options = (strict, attrs.astuple(limits), config)
+    options = (strict, attrs.astuple(limits), config, variant)
     digest.update(hashlib.sha256(pickle.dumps(options, protocol=5)).digest())
     for name in files:
         if name == STDIN:

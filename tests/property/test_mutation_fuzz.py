@@ -380,7 +380,8 @@ def _check_resources(resources: list[sm.Resource[Any]]) -> None:
                 continue
             assert all(d.message for d in (*result.errors, *result.warnings))
     mesh = pytest.importorskip("sidecar_model.mesh")
-    with contextlib.suppress(sm.SidecarModelError):
+    with contextlib.suppress(sm.SidecarModelError), warnings.catch_warnings():
+        warnings.simplefilter("ignore", mesh.DuplicateObjectWarning)  # a repeated document
         mesh.Mesh.from_resources(resources)
 
 

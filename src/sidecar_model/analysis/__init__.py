@@ -2,7 +2,7 @@
 
 :func:`analyze` reports what no single-object validation can see: istioctl analyze's Sidecar
 checks (§7: IST0101, IST0110, IST0111, IST0167, IST0002) and this library's own
-checks (``SM0001`` .. ``SM0006``), which use the resolver's answers (§3 to §5). Every finding
+checks (``SM0001`` .. ``SM0007``), which use the resolver's answers (§3 to §5). Every finding
 is a :class:`~sidecar_model.validation.Diagnostic` naming the Sidecar it is reported on and a
 wire path in it, so a Sidecar loaded from text gets its file, line and column. :data:`CHECKS`
 describes every code; ``docs/analysis.md`` explains each with its fix.

@@ -31,12 +31,14 @@ _LISTED: Final = 5
 def analyze(mesh: Mesh) -> tuple[Diagnostic, ...]:
     """Every finding of :data:`CHECKS` on ``mesh``, sorted by resource, then code and path.
 
-    IST0101 and IST0110 match selectors against Pods only (as istioctl does; WorkloadEntries
-    and controller templates are ignored); workloads given to the mesh directly, without a
-    source resource, count as pods. The ``SM`` checks evaluate each Sidecar in its own
-    namespace, with the scope the resolver computes for it (§3.9); SM0001 and SM0004 to SM0006
-    also evaluate the root default Sidecar (§3.3) as if it lived in each other namespace whose
-    workloads the resolver gives it (§3.4 step 2, §3.8), with messages naming that namespace.
+    IST0101 and IST0110 match selectors against Pods (as istioctl does; workloads given to
+    the mesh directly, without a source resource, count as pods); when the input has no Pods
+    at all (a GitOps repository), against the pod templates of workload controllers and
+    WorkloadEntries instead, and IST0101's message says so. The ``SM`` checks evaluate each
+    Sidecar in its own namespace, with the scope the resolver computes for it (§3.9); SM0001
+    and SM0004 to SM0006 also evaluate the root default Sidecar (§3.3) as if it lived in each
+    other namespace whose workloads the resolver gives it (§3.4 step 2, §3.8), with messages
+    naming that namespace.
     """
     run = _Analysis(mesh)
     run.selectors()
@@ -55,21 +57,41 @@ def _sort_key(diagnostic: Diagnostic) -> tuple[str, str, str, str, str, str]:
 
 
 class _Pod:
-    """A Pod as the selector checks see it."""
+    """A Pod, or a pod template, as the selector checks see it."""
 
-    __slots__ = ("ambient", "labels", "name", "namespace")
+    __slots__ = ("ambient", "kind", "labels", "name", "namespace")
 
     def __init__(
-        self, namespace: str, name: str, labels: Mapping[str, str], *, ambient: bool
+        self,
+        namespace: str,
+        name: str,
+        labels: Mapping[str, str],
+        *,
+        ambient: bool,
+        kind: str = "pod",
     ) -> None:
         self.namespace = namespace
         self.name = name
         self.labels = labels
         self.ambient = ambient
+        #: ``pod``, or the kind whose pod template stands for pods (``Deployment``, ...).
+        self.kind = kind
 
 
-def _pods(mesh: Mesh) -> dict[str, list[_Pod]]:
-    """The Pods of the mesh by namespace, and the workloads given without a source."""
+#: What stands for pods in an input without any, for the IST0101 message.
+_TEMPLATES: Final = (
+    "pod template of a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job or CronJob, "
+    "and no WorkloadEntry,"
+)
+
+
+def _pods(mesh: Mesh) -> tuple[dict[str, list[_Pod]], bool]:
+    """What the selector checks match, by namespace, and whether those are Pods.
+
+    The Pods of the mesh and the workloads given without a source; when the input has
+    none (a GitOps repository holds controllers, not Pods), the workloads of controllers'
+    pod templates and WorkloadEntries instead.
+    """
     pods: dict[str, list[_Pod]] = {}
     for resource in mesh.resources:
         if resource.kind == "Pod" and resource.api_group == "":
@@ -84,7 +106,14 @@ def _pods(mesh: Mesh) -> dict[str, list[_Pod]]:
             pods.setdefault(workload.namespace, []).append(
                 _Pod(workload.namespace, workload.name, workload.labels, ambient=False)
             )
-    return pods
+    if pods:
+        return pods, True
+    for workload in mesh.workloads:
+        kind = "pod" if workload.source is None else workload.source.kind
+        pods.setdefault(workload.namespace, []).append(
+            _Pod(workload.namespace, workload.name, workload.labels, ambient=False, kind=kind)
+        )
+    return pods, False
 
 
 def _selector_labels(sidecar: Resource[Sidecar]) -> Mapping[str, str]:
@@ -136,7 +165,7 @@ class _Analysis:
 
     def selectors(self) -> None:
         """IST0101, IST0110, IST0111 and IST0167, as ``sidecar.SelectorAnalyzer`` (§7.1)."""
-        pods = _pods(self.mesh)
+        pods, real = _pods(self.mesh)
         by_pod: dict[tuple[str, int], tuple[_Pod, list[Resource[Sidecar]]]] = {}
         namespace_wide: dict[str, list[Resource[Sidecar]]] = {}
         for sidecar in self.mesh.sidecars:
@@ -152,12 +181,18 @@ class _Analysis:
                     by_pod.setdefault((namespace, index), (pod, []))[1].append(sidecar)
             if not found:  # A2
                 rendered = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+                why = (
+                    f"no Pod in namespace {namespace} has these labels"
+                    f"{self._template_hint(namespace, labels)}"
+                    if real
+                    else f"the input has no Pods, and no {_TEMPLATES} in namespace {namespace} "
+                    "has these labels"
+                )
                 self.report(
                     "IST0101",
                     sidecar,
                     f"spec.workloadSelector.labels.{min(labels)}",
-                    f'Referenced selector not found: "{rendered}" (no Pod in namespace '
-                    f"{namespace} has these labels{self._template_hint(namespace, labels)})",
+                    f'Referenced selector not found: "{rendered}" ({why})',
                 )
         self._overlaps(by_pod.values())
         self._namespace_wide(namespace_wide)
@@ -204,8 +239,8 @@ class _Analysis:
                     sidecar,
                     "metadata.name",
                     f'The Sidecars {names} in namespace "{pod.namespace}" select the same '
-                    f'workload pod "{pod.name}", which can lead to undefined behavior (the '
-                    "oldest wins, 3.5).",
+                    f'workload {pod.kind} "{pod.name}", which can lead to undefined behavior '
+                    "(the oldest wins, 3.5).",
                 )
 
     def _namespace_wide(self, namespace_wide: dict[str, list[Resource[Sidecar]]]) -> None:
@@ -240,6 +275,16 @@ class _Analysis:
         namespace = sidecar.namespace or "default"
         root = self.mesh.config.root_namespace
         policy = spec.outbound_traffic_policy
+        if policy is not None and policy.mode is None:  # T1
+            self.report(
+                "SM0007",
+                sidecar,
+                "spec.outboundTrafficPolicy",
+                "outboundTrafficPolicy sets no mode, which means REGISTRY_ONLY whatever the "
+                "mesh-wide mode (T1): traffic to hosts outside the registry is blocked; write "
+                "mode: REGISTRY_ONLY or ALLOW_ANY, or remove outboundTrafficPolicy to take the "
+                "mesh's",
+            )
         if policy is not None and policy.egress_proxy is not None:
             self.report(
                 "IST0002",

@@ -1,4 +1,4 @@
-"""The checks analyze runs: code, severity, title and summary of each (§7, SM0001 to SM0006)."""
+"""The checks analyze runs: code, severity, title and summary of each (§7, SM0001 to SM0007)."""
 
 from __future__ import annotations
 
@@ -115,6 +115,14 @@ CHECKS: Final[Mapping[str, Check]] = {
             "exportTo hides a host the Sidecar asks for",
             "An egress entry names ns/host exactly, the service exists in ns, but its exportTo "
             "does not reach the Sidecar's namespace (§4.2).",
+        ),
+        _check(
+            "SM0007",
+            Severity.WARNING,
+            "outboundTrafficPolicy without a mode",
+            "The Sidecar's outboundTrafficPolicy sets no mode: it means REGISTRY_ONLY, whatever "
+            "the mesh-wide mode, and hosts outside the registry are blocked (T1; Kiali's "
+            "KIA1007).",
         ),
     )
 }

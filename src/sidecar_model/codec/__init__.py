@@ -19,12 +19,19 @@ reader and locating) and ``_dumping``.
 from sidecar_model.codec import _envelope  # noqa: F401 - registers the envelope hooks
 from sidecar_model.codec._converter import converter
 from sidecar_model.codec._dumping import dump, dumps, structure, unstructure
-from sidecar_model.codec._files import LoadedPaths, SkippedPath, load, load_paths
+from sidecar_model.codec._files import (
+    LoadedPaths,
+    SkippedFileWarning,
+    SkippedPath,
+    load,
+    load_paths,
+)
 from sidecar_model.codec._loading import Limits, loads, read_yaml
 
 __all__ = [
     "Limits",
     "LoadedPaths",
+    "SkippedFileWarning",
     "SkippedPath",
     "converter",
     "dump",

@@ -18,14 +18,28 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
-from sidecar_model.codec._loading import DEFAULT_LIMITS, Limits, loads, too_large
-from sidecar_model.errors import ManifestError, Problem, SourceError, UnknownFieldWarning
+from sidecar_model.codec._loading import DEFAULT_LIMITS, Limits, loads, read_yaml, too_large
+from sidecar_model.errors import (
+    ManifestError,
+    Problem,
+    SidecarModelWarning,
+    SourceError,
+    UnknownFieldWarning,
+)
 from sidecar_model.resources import Resource
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
-__all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadedPaths", "SkippedPath", "load", "load_paths"]
+__all__ = [
+    "MANIFEST_SUFFIXES",
+    "STDIN",
+    "LoadedPaths",
+    "SkippedFileWarning",
+    "SkippedPath",
+    "load",
+    "load_paths",
+]
 
 #: The suffixes of manifest files found in directories.
 MANIFEST_SUFFIXES: Final = (".yaml", ".yml", ".json")
@@ -37,10 +51,18 @@ _CHUNK: Final = 1 << 20
 
 @attrs.frozen
 class SkippedPath:
-    """A path found in a directory that was not read, and why."""
+    """A path that was not read or not loaded, and why."""
 
     path: str
     reason: str
+
+    def __str__(self) -> str:
+        """``charts/web/Chart.yaml: skipped: ...``."""
+        return f"{self.path}: skipped: {self.reason}"
+
+
+class SkippedFileWarning(SidecarModelWarning):
+    """A file of a directory or of several inputs was skipped: it is no Kubernetes manifest."""
 
 
 @attrs.frozen
@@ -119,28 +141,54 @@ def load_paths(
     *,
     strict: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    skip_non_manifests: bool | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> LoadedPaths:
     """Load files, every manifest file below directories, and standard input for ``-``.
 
     Each file is read once, even when named twice. In directories, only regular files
     with a manifest suffix are read; FIFOs, devices, sockets, broken or looping links
     and directories named like manifests are skipped and listed in
-    :attr:`LoadedPaths.skipped`. Loading problems of all files are reported together in
-    one :class:`~sidecar_model.ManifestError`; a path that cannot be read raises
+    :attr:`LoadedPaths.skipped`.
+
+    Files that are no Kubernetes manifests are skipped and listed too when
+    ``skip_non_manifests`` is true, by default when a directory or several paths are
+    given (as ``istioctl analyze`` goes on past them): YAML or JSON none of whose
+    documents has ``kind`` and ``apiVersion`` (a Helm chart's ``Chart.yaml`` and
+    ``values.yaml``, OpenAPI files), text that is not YAML and holds ``{{`` (a template),
+    and files with ``{{`` inside a Helm chart (below a folder holding ``Chart.yaml``).
+    ``progress``, when given, is called before each file with its number, the count of
+    files and its name.
+
+    Loading problems of all files are reported together in one
+    :class:`~sidecar_model.ManifestError`; a path that cannot be read raises
     :class:`~sidecar_model.errors.SourceError`.
     """
-    files, skipped = _expand(paths)
+    paths = list(paths)
+    files, skipped, roots = _expand(paths)
+    if skip_non_manifests is None:
+        skip_non_manifests = len(files) > 1 or bool(roots)
     resources: list[Resource[Any]] = []
     problems: list[Problem] = []
-    for name in files:
+    for number, name in enumerate(files, 1):
+        if progress is not None:
+            progress(number, len(files), name)
         content = read_path(name, limits)
         source = "<stdin>" if name == STDIN else name
+        if skip_non_manifests and (reason := _helm_template(name, content, roots)):
+            skipped.append(SkippedPath(source, reason))
+            continue
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", UnknownFieldWarning)
                 resources.extend(loads(content, strict=strict, source=source, limits=limits))
         except ManifestError as error:
-            problems.extend(error.problems)
+            reason = _not_a_manifest(name, content, limits) if skip_non_manifests else None
+            if reason is None:
+                problems.extend(error.problems)
+            else:
+                skipped.append(SkippedPath(source, reason))
+            continue
         for warning in caught:
             warnings.warn(warning.message, stacklevel=2)
     if problems:
@@ -148,9 +196,60 @@ def load_paths(
     return LoadedPaths(tuple(resources), tuple(skipped))
 
 
-def _expand(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[SkippedPath]]:
+#: Files of a Helm chart that are no manifests, by name.
+_HELM_FILES: Final = {
+    "chart.yaml": "a Helm chart's Chart.yaml",
+    "chart.yml": "a Helm chart's Chart.yaml",
+    "values.yaml": "a Helm chart's values",
+    "values.yml": "a Helm chart's values",
+    "values.schema.json": "a Helm chart's values schema",
+}
+
+
+def _text(content: str | bytes) -> str:
+    return content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+
+
+def _not_a_manifest(name: str, content: str | bytes, limits: Limits) -> str | None:
+    """Why a file that failed to load is no Kubernetes manifest, or None when it is one.
+
+    A file one of whose documents has ``kind`` and ``apiVersion`` is a manifest with a
+    mistake, reported as such; so is YAML that does not parse, unless it holds ``{{``.
+    """
+    text = _text(content)
+    try:
+        documents = read_yaml(text, limits=limits)
+    except ManifestError:
+        return "not YAML, and it holds '{{': a template, not a manifest" if "{{" in text else None
+    if any(isinstance(d, dict) and "kind" in d and "apiVersion" in d for d in documents):
+        return None
+    what = _HELM_FILES.get(Path(name).name.lower(), "a YAML or JSON file")
+    return f"{what}, not a Kubernetes manifest (no document has kind and apiVersion)"
+
+
+def _helm_template(name: str, content: str | bytes, roots: tuple[Path, ...]) -> str | None:
+    """Why ``name`` is a Helm template: it holds ``{{`` below a folder with Chart.yaml."""
+    if name == STDIN or "{{" not in _text(content):
+        return None
+    path = Path(name).absolute()
+    for root in roots:
+        if not path.is_relative_to(root):
+            continue
+        for folder in path.parents:
+            if any((folder / chart).is_file() for chart in ("Chart.yaml", "Chart.yml")):
+                return f"a template of the Helm chart in {folder.relative_to(root.parent)}"
+            if folder == root:
+                break
+    return None
+
+
+def _expand(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[str], list[SkippedPath], tuple[Path, ...]]:
+    """The files to read, the paths skipped, and the directories given."""
     found: list[str] = []
     skipped: list[SkippedPath] = []
+    roots: list[Path] = []
     seen: set[str] = set()
     for path in paths:
         name = os.fspath(path)
@@ -163,13 +262,15 @@ def _expand(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[Sk
             is_dir = stat.S_ISDIR(Path(name).stat().st_mode)
         except OSError as error:
             raise SourceError.from_os_error(name, error) from None
+        if is_dir:
+            roots.append(Path(name).absolute())
         inside = _manifests_below(Path(name), skipped) if is_dir else [name]
         for file in inside:
             key = os.path.realpath(file)
             if key not in seen:
                 seen.add(key)
                 found.append(file)
-    return found, skipped
+    return found, skipped, tuple(roots)
 
 
 def _manifests_below(root: Path, skipped: list[SkippedPath]) -> list[str]:

@@ -10,11 +10,13 @@ changed after it is built.
 Private modules by what they decide: ``_config`` (MeshConfig and policies), ``_values``
 (the value types), ``_build`` with ``_kubernetes`` and ``_istio`` (conversion from
 resources), ``_names`` and ``_order`` (host names, addresses, creation order), ``_index``
-(host lookups) and ``_mesh`` (the Mesh and its visibility indexes).
+(host lookups), ``_applied`` (objects as a cluster holds them) and ``_mesh`` (the Mesh
+and its visibility indexes).
 """
 
 from __future__ import annotations
 
+from sidecar_model.mesh._applied import DuplicateObjectWarning, as_applied
 from sidecar_model.mesh._config import (
     LabelSelector,
     LabelSelectorRequirement,
@@ -41,6 +43,7 @@ from sidecar_model.mesh._values import (
 
 __all__ = [
     "DestinationRuleInfo",
+    "DuplicateObjectWarning",
     "IPFamily",
     "LabelSelector",
     "LabelSelectorRequirement",
@@ -59,4 +62,5 @@ __all__ = [
     "VisibilityMatchRule",
     "VisibilityPolicy",
     "Workload",
+    "as_applied",
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from sidecar_model._collections import FrozenDict, thaw
 from sidecar_model.codec import structure
-from sidecar_model.errors import ManifestError, Problem
+from sidecar_model.codec._embedded import structure_embedded
 from sidecar_model.model import Sidecar
 from sidecar_model.resources import (
     DestinationRuleSpec,
@@ -184,21 +185,16 @@ def _service_sort_key(service: MeshService) -> tuple[Any, ...]:
 
 
 def _find_mesh_config(resources: list[Resource[Any]]) -> MeshConfig | None:
+    """The first ``MeshConfig`` document, or the ``istio`` ConfigMap's ``data.mesh``.
 
+    Problems in the ConfigMap's embedded YAML name its file, document and line.
+    """
     for resource in resources:
         if resource.kind == "MeshConfig" and resource.spec is not None:
             return structure(thaw(resource.spec), MeshConfig)
         if resource.kind == "ConfigMap" and resource.name == "istio":
             data = resource.extra.get("data")
-            text = data.get("mesh") if isinstance(data, dict) else None
-            if text is None:
+            if not isinstance(data, Mapping) or data.get("mesh") is None:
                 continue
-            if not isinstance(text, str):
-                problem = Problem(
-                    message="the istio ConfigMap's data.mesh must be a string of YAML",
-                    code="bad-mesh-config",
-                    path="data.mesh",
-                )
-                raise ManifestError([problem])
-            return MeshConfig.from_yaml(text, source=f"ConfigMap {resource.namespace}/istio")
+            return structure_embedded(resource, "data.mesh", MeshConfig)
     return None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict, freeze
-from sidecar_model.codec import read_yaml, structure
+from sidecar_model.codec._embedded import structure_yaml
 from sidecar_model.model import WIRE_NAME
 from sidecar_model.resources import (
     str_map,
@@ -199,8 +199,7 @@ class MeshConfig:
         Raises :class:`~sidecar_model.ManifestError` when the text is not YAML or does not
         fit MeshConfig.
         """
-        documents = read_yaml(text, source=source)
-        return structure(documents[0] if documents and documents[0] is not None else {}, cls)
+        return structure_yaml(text, cls, source=source)
 
     @property
     def outbound_mode(self) -> MeshOutboundMode | None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from sidecar_model._collections import EMPTY, FrozenDict
 from sidecar_model._results import gc_paused
-from sidecar_model.codec import load
+from sidecar_model.codec import SkippedFileWarning, load_paths
 from sidecar_model.model import Sidecar
 from sidecar_model.resources import (
     Resource,
@@ -19,9 +19,11 @@ from sidecar_model.resources import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from os import PathLike
+from sidecar_model.mesh._applied import DEFAULT_NAMESPACE, as_applied
 from sidecar_model.mesh._build import _build
 from sidecar_model.mesh._config import MeshConfig, _namespace_labels
 from sidecar_model.mesh._index import dot_suffixes
+from sidecar_model.mesh._kubernetes import _NAMED_AFTER, _owner, _workloads_of
 from sidecar_model.mesh._values import (
     MESH_GATEWAY,
     DestinationRuleInfo,
@@ -68,30 +70,83 @@ class Mesh:
         config: MeshConfig | None = None,
         services: Iterable[MeshService] = (),
         workloads: Iterable[Workload] = (),
+        namespace: str = DEFAULT_NAMESPACE,
     ) -> Mesh:
         """Build a mesh from loaded resources of any kind, plus hand-made services and workloads.
 
+        The resources are first taken as a cluster would hold them (:func:`as_applied`):
+        namespace-less objects go to ``namespace``, as with ``kubectl apply -n``, and each
+        (API group, kind, namespace, name) is one object, the last one given; a
+        :class:`DuplicateObjectWarning` names two different objects with one identity.
         The MeshConfig is ``config`` when given, else the one found among ``resources`` (a
         ``MeshConfig`` document or the ``istio`` ConfigMap's ``mesh`` key), else the default.
         Kinds resolution does not read are kept in :attr:`resources` and otherwise ignored.
         """
+        applied = as_applied(resources, namespace=namespace)
         with gc_paused():
-            return _build(cls, list(resources), config, list(services), list(workloads))
+            return _build(cls, applied, config, list(services), list(workloads))
 
     @classmethod
-    def load(cls, *paths: str | PathLike[str], config: MeshConfig | None = None) -> Mesh:
-        """Load YAML/JSON files, or every ``.yaml``/``.yml``/``.json`` file under directories."""
-        loaded: list[Resource[Any]] = []
-        for path in paths:
-            root = Path(path)
-            files = (
-                sorted(p for p in root.rglob("*") if p.suffix in {".yaml", ".yml", ".json"})
-                if root.is_dir()
-                else [root]
-            )
-            for file in files:
-                loaded.extend(load(file))
-        return cls.from_resources(loaded, config=config)
+    def load(
+        cls,
+        *paths: str | PathLike[str],
+        config: MeshConfig | None = None,
+        namespace: str = DEFAULT_NAMESPACE,
+    ) -> Mesh:
+        """Load YAML/JSON files, or every ``.yaml``/``.yml``/``.json`` file under directories.
+
+        Paths are read as :func:`~sidecar_model.codec.load_paths` reads them: a file of a
+        directory, or of several paths, that is no Kubernetes manifest (a Helm chart's
+        ``Chart.yaml``, ``values.yaml`` or templates) is skipped with a
+        :class:`~sidecar_model.codec.SkippedFileWarning`. Namespace-less objects go to
+        ``namespace`` (see :meth:`from_resources`).
+        """
+        loaded = load_paths(paths)
+        for skipped in loaded.skipped:
+            warnings.warn(SkippedFileWarning(str(skipped)), stacklevel=2)
+        return cls.from_resources(loaded.resources, config=config, namespace=namespace)
+
+    # ------------------------------------------------------------------ workloads
+
+    def find_workloads(self, namespace: str, name: str) -> tuple[Workload, ...]:
+        """The workloads a name stands for in ``namespace``, as ``kubectl`` names them.
+
+        The workload of that name (a Pod, a controller whose pods were not loaded, a
+        WorkloadEntry); else the Pod of that name, even when its controller stands for it
+        in :attr:`workloads` (its proxy reports the Pod's own labels); else a controller's
+        workloads: through the owner of an object of that name (a ReplicaSet to its
+        Deployment), or the workloads whose owner has that name, or that owner's name
+        without its hash suffix (the Pods of ``<deployment>-<hash>`` ReplicaSets). Empty
+        when the name stands for nothing.
+        """
+        seen: set[str] = set()
+        while name not in seen:
+            seen.add(name)
+            exact = tuple(w for w in self.workloads if w.namespace == namespace and w.name == name)
+            if exact:
+                return exact
+            named = self._objects_by_name.get((namespace, name), ())
+            pods = [r for r in named if r.kind == "Pod" and r.api_group == ""]
+            if pods:
+                return tuple(_workloads_of(pods[0]))
+            owners = [o for r in named if (o := _owner(r.metadata)) is not None]
+            if not owners:
+                break
+            name = owners[0][1]
+        return tuple(
+            w
+            for w in self.workloads
+            if w.namespace == namespace and w.source is not None and _owned_by(w.source, name)
+        )
+
+    @cached_property
+    def _objects_by_name(self) -> dict[tuple[str, str], tuple[Resource[Any], ...]]:
+        result: dict[tuple[str, str], list[Resource[Any]]] = {}
+        for resource in self.resources:
+            if resource.name is not None:
+                key = (resource.namespace or DEFAULT_NAMESPACE, resource.name)
+                result.setdefault(key, []).append(resource)
+        return {key: tuple(items) for key, items in result.items()}
 
     # ------------------------------------------------------------------ indexes
 
@@ -283,6 +338,15 @@ class Mesh:
     def namespace_labels(self, namespace: str) -> FrozenDict[str, str]:
         """The labels of a namespace, empty when its Namespace object was not loaded."""
         return self.namespaces.get(namespace, EMPTY)
+
+
+def _owned_by(resource: Resource[Any], name: str) -> bool:
+    """Whether ``resource``'s controller is ``name``, or is named after ``name`` plus a hash."""
+    owner = _owner(resource.metadata)
+    if owner is None:
+        return False
+    kind, owner_name = owner
+    return owner_name == name or (kind in _NAMED_AFTER and owner_name.rpartition("-")[0] == name)
 
 
 def _index_targets(export: frozenset[str], home: str) -> frozenset[str] | None:

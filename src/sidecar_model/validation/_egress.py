@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from sidecar_model import hosts
+from sidecar_model.errors import quoted
 from sidecar_model.model import CaptureMode
 from sidecar_model.validation._ports import (
     UNIX_PREFIX,
@@ -70,11 +71,11 @@ def _check_egress_port(
                 "V21",
                 f"{path}.bind" if listener.bind else path,
                 f"port number 0 makes a Unix domain socket listener, which needs a bind such "
-                f"as unix:///var/run/app.sock, not {bind!r}; or give the port a number",
+                f"as unix:///var/run/app.sock, not {quoted(bind)}; or give the port a number",
             )
         else:
             for message in hosts.check_unix_address(bind[len(UNIX_PREFIX) :]):
-                report.error("V21", f"{path}.bind", f"bind {bind!r}: {message}")
+                report.error("V21", f"{path}.bind", f"bind {quoted(bind)}: {message}")
         mode = listener.capture_mode or CaptureMode.DEFAULT
         if mode not in _UDS_CAPTURE_MODES:
             report.error(
@@ -87,7 +88,7 @@ def _check_egress_port(
             report.error(
                 "V21",
                 f"{path}.bind" if listener.bind else path,
-                f"Unix domain socket {bind!r} is already used by an earlier egress listener; "
+                f"Unix domain socket {quoted(bind)} is already used by an earlier egress listener; "
                 "each socket listener needs its own bind",
             )
         seen.sockets.add(bind)
@@ -126,7 +127,7 @@ def _check_hosts(hosts_: tuple[str, ...], path: str, namespace: str, report: Rep
                 report.warning(
                     "V24",
                     host_path,
-                    f"duplicated egress host: {text!r} is already selected by an earlier "
+                    f"duplicated egress host: {quoted(text)} is already selected by an earlier "
                     "host of this listener; remove it",
                 )
             names.add(dns_name)

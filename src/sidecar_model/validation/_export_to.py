@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sidecar_model import hosts
+from sidecar_model.errors import quoted
 from sidecar_model.validation._report import Report
 
 if TYPE_CHECKING:
@@ -68,10 +69,11 @@ def _export_entry_problem(
     if key in keys:  # X1
         if entry in {".", namespace}:
             detail = (
-                f"{entry!r} repeats the object's own namespace {namespace!r} ('.' means it too)"
+                f"{quoted(entry)} repeats the object's own namespace {quoted(namespace)} "
+                "('.' means it too)"
             )
         else:
-            detail = f"{entry!r} is listed twice"
+            detail = f"{quoted(entry)} is listed twice"
         return "X1", f"duplicate entries in exportTo: {detail}; list it once"
     if entry == "~" and is_service_entry:
         return None
@@ -79,7 +81,7 @@ def _export_entry_problem(
         return "X2", "exportTo '~' (visible to no one) is only allowed on ServiceEntries"
     if key not in {".", "*"} and not hosts.is_dns1123_label(key):  # X2
         return "X2", (
-            f"exportTo entry {entry!r} is invalid: use '.', '*', or a namespace name "
+            f"exportTo entry {quoted(entry)} is invalid: use '.', '*', or a namespace name "
             "(a DNS-1123 label)"
         )
     return None

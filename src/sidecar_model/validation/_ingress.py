@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from sidecar_model import hosts
+from sidecar_model.errors import quoted
 from sidecar_model.hosts import _is_go_int
 from sidecar_model.validation._pool import check_pool
 from sidecar_model.validation._ports import (
@@ -54,7 +55,8 @@ def check_ingress(
                 "V17",
                 f"{path}.connectionPool.http",
                 f"HTTP connection pool settings are configured for port {number} "
-                f"({port.name or ''!r}) but its protocol is not HTTP ({port.protocol or ''!r}); "
+                f"({quoted(port.name or '')}) but its protocol is not HTTP "
+                f"({quoted(port.protocol or '')}); "
                 "only the tcp settings will apply",
             )
 
@@ -91,7 +93,7 @@ def _check_default_endpoint(endpoint: str, path: str, report: Report) -> None:
     """V15: loopback or unspecified address with a port, or a unix:// socket path."""
     if endpoint.startswith(UNIX_PREFIX):
         for message in hosts.check_unix_address(endpoint[len(UNIX_PREFIX) :]):
-            report.error("V15", path, f"defaultEndpoint {endpoint!r}: {message}")
+            report.error("V15", path, f"defaultEndpoint {quoted(endpoint)}: {message}")
         return
     split = _split_host_port(endpoint)
     if isinstance(split, str):
@@ -99,7 +101,7 @@ def _check_default_endpoint(endpoint: str, path: str, report: Report) -> None:
         report.error(
             "V15",
             path,
-            f"defaultEndpoint {endpoint!r} is not host:port: {split}; write 127.0.0.1:PORT, "
+            f"defaultEndpoint {quoted(endpoint)} is not host:port: {split}; write 127.0.0.1:PORT, "
             "0.0.0.0:PORT, [::1]:PORT, [::]:PORT or unix:///path",
         )
         return
@@ -108,12 +110,13 @@ def _check_default_endpoint(endpoint: str, path: str, report: Report) -> None:
         report.error(
             "V15",
             path,
-            f"defaultEndpoint {endpoint!r} names host {host!r}: the host must be 127.0.0.1, "
+            f"defaultEndpoint {quoted(endpoint)} names host {quoted(host)}: the host must be "
+            "127.0.0.1, "
             "0.0.0.0, [::1] or [::] (or be left out, as in :8080); or use unix:///path",
         )
     if not _is_go_int(port_text):  # Go strconv.Atoi, as Istio parses the port
         report.error(
-            "V15", path, f"defaultEndpoint port {port_text!r} is not a number: write 1..65535"
+            "V15", path, f"defaultEndpoint port {quoted(port_text)} is not a number: write 1..65535"
         )
     elif not 1 <= int(port_text) <= MAX_PORT:
         report.error(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from sidecar_model.errors import quoted
 from sidecar_model.validation._report import Stop
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def check_selector(spec: Sidecar, report: Report) -> None:
             report.error(
                 "V5",
                 "spec.workloadSelector.labels",
-                f"a selector label has an empty key (and the value {value!r}); give every "
+                f"a selector label has an empty key (and the value {quoted(value)}); give every "
                 "label a name",
             )
             found = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sidecar_model import hosts
+from sidecar_model.errors import quoted
 from sidecar_model.model import OutboundTrafficPolicyMode
 from sidecar_model.validation._ports import MAX_PORT
 
@@ -39,7 +40,7 @@ def check_outbound_policy(policy: OutboundTrafficPolicy, report: Report) -> None
         report.error(
             "V39",
             f"{path}.subset",
-            f"subset name {proxy.subset!r} is invalid: a subset name is a DNS-1123 label",
+            f"subset name {quoted(proxy.subset)} is invalid: a subset name is a DNS-1123 label",
         )
     number = proxy.port.number or 0
     if not 1 <= number <= MAX_PORT:

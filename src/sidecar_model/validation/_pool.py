@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sidecar_model.errors import quoted
 from sidecar_model.model import H2UpgradePolicy
 from sidecar_model.validation._schema import MILLISECOND
 
@@ -17,13 +18,15 @@ def _check_duration(duration: Duration, path: str, field: str, report: Report) -
     nanoseconds = duration.nanoseconds
     if nanoseconds < MILLISECOND:
         report.error(
-            "V37", path, f"{field} {str(duration)!r} is too short: durations must be at least 1ms"
+            "V37",
+            path,
+            f"{field} {quoted(str(duration))} is too short: durations must be at least 1ms",
         )
     elif nanoseconds % MILLISECOND:
         report.error(
             "V37",
             path,
-            f"{field} {str(duration)!r} is more precise than a millisecond: write a whole "
+            f"{field} {quoted(str(duration))} is more precise than a millisecond: write a whole "
             f"number of milliseconds, such as '{max(1, round(nanoseconds / MILLISECOND))}ms'",
         )
 

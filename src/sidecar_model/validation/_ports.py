@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from sidecar_model import hosts
+from sidecar_model.errors import quoted
 from sidecar_model.model import Protocol
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def check_port_name(port: Port, path: str, code: str, report: Report) -> None:
         report.error(
             code,
             f"{path}.name",
-            f"invalid port name {name!r}: a port name is a DNS-1123 label (letters, digits "
+            f"invalid port name {quoted(name)}: a port name is a DNS-1123 label (letters, digits "
             "and '-', starting and ending with a letter or digit, at most 63 characters)",
         )
 
@@ -36,7 +37,7 @@ def check_protocol(port: Port, path: str, code: str, report: Report) -> None:
         report.error(
             code,
             f"{path}.protocol",
-            f"unsupported protocol {text!r}: use {_PROTOCOL_NAMES} (in any case), or leave "
+            f"unsupported protocol {quoted(text)}: use {_PROTOCOL_NAMES} (in any case), or leave "
             "it empty to have the protocol detected",
         )
 
@@ -53,7 +54,7 @@ def check_ip_bind(bind: str | None, path: str, code: str, report: Report, hint: 
         report.error(
             code,
             f"{path}.bind",
-            f"bind {bind!r} is not a valid IP address: write an IPv4 or IPv6 address such as "
+            f"bind {quoted(bind)} is not a valid IP address: write an IPv4 or IPv6 address such as "
             f"0.0.0.0, 127.0.0.1 or ::1{hint}",
         )
 

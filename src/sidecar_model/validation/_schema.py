@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from sidecar_model.errors import quoted
+
 if TYPE_CHECKING:
     from sidecar_model.model import ConnectionPoolSettings, Duration, ServerTLSSettings, Sidecar
     from sidecar_model.validation._report import Report
@@ -32,7 +34,7 @@ def check_schema(spec: Sidecar, report: Report) -> None:
                 report.error(
                     "V41",
                     "spec.workloadSelector.labels",
-                    f"the value of selector label {key!r} is {len(value)} characters long; "
+                    f"the value of selector label {quoted(key)} is {len(value)} characters long; "
                     "label values are at most 63 characters",
                 )
     for index, listener in enumerate(spec.ingress):
@@ -76,7 +78,7 @@ def check_schema_durations(spec: Sidecar, report: Report) -> None:
                 report.error(
                     "V41",
                     f"{path}.{field}",
-                    f"{field} {str(duration)!r} must be a valid duration of at least 1ms",
+                    f"{field} {quoted(str(duration))} must be a valid duration of at least 1ms",
                 )
 
 

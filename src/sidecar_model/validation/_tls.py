@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from sidecar_model.errors import quoted
 from sidecar_model.model import TLSMode, TLSProtocol
 from sidecar_model.validation._schema import MAX_TLS_ITEMS
 
@@ -67,7 +68,8 @@ def check_ingress_tls(tls: ServerTLSSettings, port: Port, path: str, report: Rep
             "V16",
             path,
             f"TLS settings need an HTTPS or TLS port, and port {port.number or 0} has "
-            f"protocol {port.protocol or ''!r}; set port.protocol to HTTPS or TLS, or remove tls",
+            f"protocol {quoted(port.protocol or '')}; set port.protocol to HTTPS or TLS, "
+            "or remove tls",
         )
     _check_tls_options(tls, mode, path, report)
 
