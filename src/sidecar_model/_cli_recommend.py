@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from sidecar_model import resolver
-from sidecar_model._config_size import FIELDS, config_size
 from sidecar_model.codec import dumps, loads
 from sidecar_model.errors import SidecarModelError
 from sidecar_model.mesh import Mesh, ProxyType
-from sidecar_model.recommend import recommend, savings_text
+from sidecar_model.recommendation import recommend, savings_text
+from sidecar_model.resolver._size import FIELDS, config_size
 from sidecar_model.traffic import Traffic
 
 if TYPE_CHECKING:
     import argparse
 
-    from sidecar_model.recommend import Recommendation
+    from sidecar_model.recommendation import Recommendation
 
 __all__ = ["COMMANDS", "add_commands", "run"]
 

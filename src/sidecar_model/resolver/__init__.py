@@ -28,6 +28,7 @@ from sidecar_model.resolver._selection import (
     SidecarSelection,
     select_sidecar,
 )
+from sidecar_model.resolver._size import ConfigSize, config_size
 from sidecar_model.resolver._visibility import (
     MergedDestinationRule,
     destination_rules_for,
@@ -38,6 +39,7 @@ from sidecar_model.resolver._visibility import (
 
 __all__ = [
     "Candidate",
+    "ConfigSize",
     "EgressScope",
     "HostExplanation",
     "InboundListener",
@@ -49,6 +51,7 @@ __all__ = [
     "SidecarScope",
     "SidecarSelection",
     "compute_scope",
+    "config_size",
     "destination_rules_for",
     "explain_host",
     "inbound_listeners",
