@@ -105,8 +105,8 @@ def recommend(
     with gc_paused():
         needs, not_kept = _needs(mesh, traffic, namespaces)
         groups = _groups(mesh, needs, split=per == "workload")
-        sidecars, proven_in, kept, unkept = _proven(mesh, groups, needs)
-        sizes, unobserved = _sizes(mesh, proven_in, sidecars, {n.workload for n in needs})
+        sidecars, rounds, kept, unkept = _proven(mesh, groups, needs)
+        sizes, unobserved = _sizes(mesh, rounds, sidecars, {n.workload for n in needs})
     return Recommendation(
         sidecars=sidecars,
         sizes=sizes,
@@ -117,6 +117,23 @@ def recommend(
 
 
 _GroupKey = tuple[str, WorkloadSelector | None, str | None]
+
+
+@attrs.frozen
+class _Rounds:
+    """The meshes of the proof's first and last rounds, and the namespaces it redid.
+
+    A later round changes only the Sidecars of namespaces where a call broke, and a
+    workload's scope depends only on its namespace's Sidecars and the root fallback (§3):
+    elsewhere the first round's scopes, already resolved by the proof, are the final ones.
+    """
+
+    first: Mesh
+    last: Mesh
+    redone: frozenset[str]
+
+    def mesh_for(self, namespace: str) -> Mesh:
+        return self.last if namespace in self.redone else self.first
 
 
 @attrs.frozen
@@ -149,8 +166,8 @@ def _listeners_of(
 
 def _proven(
     mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need]
-) -> tuple[tuple[Resource[Sidecar], ...], list[Mesh], list[KeptCall], list[NotKeptCall]]:
-    """The Sidecars, the meshes each round applied them to, and the verified calls; or raise.
+) -> tuple[tuple[Resource[Sidecar], ...], _Rounds, list[KeptCall], list[NotKeptCall]]:
+    """The Sidecars, the meshes of the first and last rounds, and the verified calls; or raise.
 
     Exact entries first; the groups where that breaks a call get equivalent ``*/host``
     entries; where that breaks one too, the listeners carrying it keep today's hosts; and
@@ -170,6 +187,7 @@ def _proven(
     kept: list[KeptCall] = []
     unkept: list[NotKeptCall] = []
     rounds: list[Mesh] = []
+    redone: set[str] = set()
     for attempt in range(4):
         pairs = _sidecars(mesh, groups, needs, shape)
         sidecars = tuple(new for new, _ in pairs)
@@ -184,7 +202,8 @@ def _proven(
             if u.workload is None or _group_key(groups[u.workload]) not in failing
         )
         if not failing:
-            return sidecars, rounds, kept, unkept
+            return sidecars, _Rounds(rounds[0], after, frozenset(redone)), kept, unkept
+        redone.update(key[0] for key in failing)
         if attempt == 0:
             shape = attrs.evolve(shape, widen=frozenset(failing))
         elif attempt == 1:
@@ -749,63 +768,40 @@ def _uncarried(need: _Need, missing: list[int]) -> str:
 
 def _sizes(
     before: Mesh,
-    rounds: list[Mesh],
+    rounds: _Rounds,
     sidecars: tuple[Resource[Sidecar], ...],
     observed: set[Workload],
 ) -> tuple[tuple[WorkloadSize, ...], tuple[Workload, ...]]:
-    """Before and after sizes of every workload a recommended Sidecar governs.
-
-    Each round of the proof applied every Sidecar; a later round changed only those of the
-    groups that failed. So a workload's scope after is the one of the first round that
-    applied its final Sidecar, where the proof has already resolved it.
-    """
+    """Before and after sizes of every workload a recommended Sidecar governs."""
     new = {(s.namespace, s.name): s for s in sidecars}
-    proven_in = {key: _first_round(rounds, sidecar) for key, sidecar in new.items()}
     namespaces = {s.namespace for s in sidecars}
-    first = rounds[0]
     sizes: list[WorkloadSize] = []
     unobserved: list[Workload] = []
     for workload in before.workloads:
-        if (
-            workload.namespace not in namespaces
-            or workload.proxy_type is not ProxyType.SIDECAR
-            or not _may_change(before, workload, new)
-        ):
+        if workload.namespace not in namespaces or workload.proxy_type is not ProxyType.SIDECAR:
             continue
-        scope = resolver.compute_scope(first, workload)
+        today = resolver.compute_scope(before, workload)
+        if not _may_change(today, new):
+            continue
+        scope = resolver.compute_scope(rounds.mesh_for(workload.namespace), workload)
         chosen = scope.sidecar
-        key = None if chosen is None else (chosen.namespace, chosen.name)
-        if key not in new:
+        if chosen is None or (chosen.namespace, chosen.name) not in new:
             continue
-        final = proven_in[key]
-        if final is not first:
-            scope = resolver.compute_scope(final, workload)
-        today = config_size(resolver.compute_scope(before, workload))
-        sizes.append(WorkloadSize(workload=workload, before=today, after=config_size(scope)))
+        sizes.append(
+            WorkloadSize(workload=workload, before=config_size(today), after=config_size(scope))
+        )
         if workload not in observed:
             unobserved.append(workload)
     return tuple(sizes), tuple(unobserved)
 
 
-def _first_round(rounds: list[Mesh], sidecar: Resource[Sidecar]) -> Mesh:
-    """The first round's mesh that holds ``sidecar`` as it was finally recommended."""
-    for mesh in rounds:
-        if any(
-            applied.name == sidecar.name and applied.spec == sidecar.spec
-            for applied in mesh.sidecars_by_namespace.get(sidecar.namespace or "default", ())
-        ):
-            return mesh
-    return rounds[-1]  # pragma: no cover - the last round holds the final Sidecars
-
-
-def _may_change(before: Mesh, workload: Workload, new: dict[Any, Resource[Sidecar]]) -> bool:
-    """Whether a recommended Sidecar may govern the workload (else its size stays).
+def _may_change(scope: resolver.SidecarScope, new: dict[Any, Resource[Sidecar]]) -> bool:
+    """Whether a recommended Sidecar may govern the workload of today's ``scope``.
 
     A workload-selector Sidecar outranks selector-less ones (§3.2), and a recommended
     selector Sidecar only selects workloads a selector-less one governs today: a workload
     that a selector Sidecar governs today keeps it unless it is rewritten.
     """
-    scope = resolver.compute_scope(before, workload)
     today = scope.sidecar
     return (
         scope.origin is not resolver.SelectionOrigin.WORKLOAD_SELECTOR
