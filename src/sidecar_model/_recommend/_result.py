@@ -200,7 +200,8 @@ def _summed(namespace: str, sizes: list[WorkloadSize]) -> NamespaceSavings:
 def savings_text(recommendation: Recommendation) -> str:
     """The savings table as text: per namespace and in total, each field before -> after."""
     header = f"{'namespace':<20} " + " ".join(f"{f.replace('_', ' '):<20}" for f in FIELDS)
-    return "\n".join([header, *(str(row) for row in recommendation.savings())])
+    lines = [header, *(str(row) for row in recommendation.savings())]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def savings_table(recommendation: Recommendation) -> list[dict[str, Any]]:
