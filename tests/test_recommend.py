@@ -410,7 +410,9 @@ def test_recommend_command_reports_unreadable_evidence(
 def test_size_command_sorts_and_speaks_json(capsys: pytest.CaptureFixture[str]) -> None:
     with resources.as_file(TRIM) as folder:
         assert main(["size", str(folder / "mesh.yaml"), "--sort", "listeners", "-o", "json"]) == 0
-        rows = json.loads(capsys.readouterr().out)
+        data = json.loads(capsys.readouterr().out)
+        assert data["sortedBy"] == "listeners"
+        rows = data["workloads"]
         assert len(rows) == 7
         listeners = [row["listeners"] for row in rows]
         assert listeners == sorted(listeners, reverse=True)

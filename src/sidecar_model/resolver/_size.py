@@ -94,27 +94,20 @@ class _Shared:
     by_labels: tuple[tuple[str, int], ...]  # (hostname, ports)
 
 
-class _MeshCounts:
-    """Per-mesh memo: workloads are many, distinct scopes, namespaces and services few."""
+class _Inventory:
+    """Per-service counts: shared by meshes that differ only in their Sidecars.
+
+    A recommendation builds such meshes (see :func:`_counts`); their services, workloads,
+    DestinationRules and config are the same objects.
+    """
 
     def __init__(self, mesh: Mesh) -> None:
-        # Meshes that differ only in their Sidecars (as a recommendation builds) hold the
-        # same services, workloads, DestinationRules and config: their per-service counts
-        # are shared (see _counts).
-        self.inventory = (mesh.services, mesh.workloads, mesh.destination_rules, mesh.config)
-        self.labels: dict[str, Counter[frozenset[tuple[str, str]]]] | None = None
+        self.key = (mesh.services, mesh.workloads, mesh.destination_rules, mesh.config)
         self.endpoints: dict[int, int] = {}
         #: Per (proxy namespace, service): its clusters, or None where they depend on labels.
         self.clusters: dict[tuple[str, int, int], int | None] = {}
-        self.selectors: dict[str, list[Mapping[str, str]]] = {}
-        for rule in mesh.destination_rules:
-            if rule.selector is not None:
-                self.selectors.setdefault(rule.namespace, []).append(rule.selector)
-        self.shared: dict[tuple[Any, ...], _Shared] = {}
-        self.subsets: dict[tuple[Any, ...], int] = {}
-        # Keyed by the identity of the (cached, shared) listener tuple, which is kept alive.
-        self.routes: dict[int, tuple[tuple[OutboundListener, ...], int, int]] = {}
-        self.sizes: dict[tuple[Any, ...], ConfigSize] = {}
+        self._by_label: dict[str, dict[tuple[str, str], list[tuple[frozenset[Any], int]]]] = {}
+        self._indexed = False
 
     def endpoint_count(self, service: MeshService) -> int:
         found = self.endpoints.get(id(service))
@@ -128,35 +121,58 @@ class _MeshCounts:
             return len(service.endpoints)
         if service.selector:
             wanted = service.selector.items()
-            return sum(
-                n for labels, n in self._labels(service.namespace).items() if wanted <= labels
-            )
+            index = self._label_index(service.namespace)
+            # The label sets holding the rarest wanted label, then the whole selector.
+            fewest = min((index.get(item, ()) for item in wanted), key=len)
+            return sum(n for labels, n in fewest if wanted <= labels)
         return 1 if service.resolution == "DNS" else 0
 
-    def _labels(self, namespace: str) -> Counter[frozenset[tuple[str, str]]]:
-        """How many workloads of ``namespace`` have each label set."""
-        if self.labels is None:
-            self.labels = {}
-            for workload in self.inventory[1]:
-                counts = self.labels.setdefault(workload.namespace, Counter())
+    def _label_index(
+        self, namespace: str
+    ) -> dict[tuple[str, str], list[tuple[frozenset[Any], int]]]:
+        """Per label of ``namespace``: the workloads' label sets holding it, with their count."""
+        if not self._indexed:
+            sets: dict[str, Counter[frozenset[tuple[str, str]]]] = {}
+            for workload in self.key[1]:
+                counts = sets.setdefault(workload.namespace, Counter())
                 counts[frozenset(workload.labels.items())] += 1
-        return self.labels.get(namespace, _NO_LABELS)
+            for ns, counts in sets.items():
+                index = self._by_label.setdefault(ns, {})
+                for labels, n in counts.items():
+                    for item in labels:
+                        index.setdefault(item, []).append((labels, n))
+            self._indexed = True
+        return self._by_label.get(namespace, {})
+
+
+class _MeshCounts:
+    """Per-mesh memo: workloads are many, distinct scopes, namespaces and services few."""
+
+    def __init__(self, mesh: Mesh, inventory: _Inventory) -> None:
+        self.inventory = inventory
+        self.selectors: dict[str, list[Mapping[str, str]]] = {}
+        for rule in mesh.destination_rules:
+            if rule.selector is not None:
+                self.selectors.setdefault(rule.namespace, []).append(rule.selector)
+        self.shared: dict[tuple[Any, ...], _Shared] = {}
+        self.subsets: dict[tuple[Any, ...], int] = {}
+        # Keyed by the identity of the (cached, shared) listener tuple, which is kept alive.
+        self.routes: dict[int, tuple[tuple[OutboundListener, ...], int, int]] = {}
+        self.sizes: dict[tuple[Any, ...], ConfigSize] = {}
 
 
 _MEMO: weakref.WeakKeyDictionary[Mesh, _MeshCounts] = weakref.WeakKeyDictionary()
-_NO_LABELS: Counter[frozenset[tuple[str, str]]] = Counter()
 
 
 def _counts(mesh: Mesh) -> _MeshCounts:
     found = _MEMO.get(mesh)
     if found is None:
-        found = _MeshCounts(mesh)
+        inventory = _Inventory(mesh)
         for other in list(_MEMO.values()):
-            if all(a is b for a, b in zip(other.inventory, found.inventory, strict=True)):
-                found.endpoints = other.endpoints
-                found.clusters = other.clusters
+            if all(a is b for a, b in zip(other.inventory.key, inventory.key, strict=True)):
+                inventory = other.inventory
                 break
-        _MEMO[mesh] = found
+        found = _MEMO[mesh] = _MeshCounts(mesh, inventory)
     return found
 
 
@@ -179,7 +195,7 @@ def _shared(scope: SidecarScope, memo: _MeshCounts) -> _Shared:
                 by_labels.append((service.hostname, ports))
             else:
                 clusters += own
-            endpoints += ports * memo.endpoint_count(service)
+            endpoints += ports * memo.inventory.endpoint_count(service)
         found = _Shared(clusters=clusters, endpoints=endpoints, by_labels=tuple(by_labels))
         memo.shared[key] = found
     return found
@@ -193,15 +209,16 @@ def _service_clusters(scope: SidecarScope, service: MeshService, memo: _MeshCoun
     """
     # The scope looks the rules up for the union's service of that name (§5.9).
     key = (scope.namespace, id(service), id(scope.service(service.hostname)))
-    if key in memo.clusters:
-        return memo.clusters[key]
+    counts = memo.inventory.clusters
+    if key in counts:
+        return counts[key]
     rules = scope.destination_rules(service.hostname)
     found: int | None
     if any(r.selector is not None and r.namespace == scope.namespace for r in rules):
         found = None
     else:
         found = len(service.ports) * (1 + _subsets(scope, service.hostname, rules))
-    memo.clusters[key] = found
+    counts[key] = found
     return found
 
 
