@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from sidecar_model._results import Result
-from sidecar_model.hosts import matches
 from sidecar_model.resolver._outbound import outbound_listeners
 
 if TYPE_CHECKING:
@@ -47,8 +46,6 @@ __all__ = ["FIELDS", "ConfigSize", "config_size"]
 #: The counted fields, in the order tables show them.
 FIELDS = ("clusters", "listeners", "routes", "virtual_hosts", "endpoints")
 _ALIAS = "ALIAS"
-#: Past this many wildcard DestinationRule hosts, every service's rules are looked up.
-_WILDCARD_SCAN = 32
 
 
 @attrs.frozen(kw_only=True)
@@ -111,19 +108,6 @@ class _Inventory:
         self.clusters: dict[tuple[str, int, int], int | None] = {}
         self._by_label: dict[str, dict[tuple[str, str], list[tuple[frozenset[Any], int]]]] = {}
         self._indexed = False
-        hosts = {rule.host for rule in mesh.destination_rules}
-        self._rule_hosts = hosts
-        self._wild_rule_hosts = [h for h in hosts if h.startswith("*")]
-
-    def may_have_rules(self, hostname: str) -> bool:
-        """Whether some DestinationRule's host could match ``hostname`` (else it has none).
-
-        A shortcut only: where it says yes, the rules are looked up as istiod does (§4.4.4).
-        """
-        if hostname.startswith("*") or hostname in self._rule_hosts:
-            return True
-        wild = self._wild_rule_hosts
-        return len(wild) > _WILDCARD_SCAN or any(matches(hostname, host) for host in wild)
 
     def endpoint_count(self, service: MeshService) -> int:
         found = self.endpoints.get(id(service))
@@ -227,9 +211,6 @@ def _service_clusters(scope: SidecarScope, service: MeshService, memo: _MeshCoun
     key = (scope.namespace, id(service), id(scope.service(service.hostname)))
     counts = memo.inventory.clusters
     if key in counts:
-        return counts[key]
-    if not memo.inventory.may_have_rules(service.hostname):
-        counts[key] = len(service.ports)
         return counts[key]
     rules = scope.destination_rules(service.hostname)
     found: int | None
