@@ -419,3 +419,64 @@ def test_size_command_sorts_and_speaks_json(capsys: pytest.CaptureFixture[str]) 
         assert main(["size", str(folder / "mesh.yaml")]) == 0
     text = capsys.readouterr().out
     assert text.splitlines()[0].split()[:2] == ["workload", "clusters"]
+
+
+SELECTOR_MESH = """\
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec: {clusterIP: 10.0.0.1, selector: {app: api}, ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: data}
+spec: {clusterIP: 10.0.0.2, selector: {app: db}, ports: [{name: tcp, port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cache, namespace: data}
+spec: {clusterIP: 10.0.0.3, selector: {app: cache}, ports: [{name: tcp, port: 6379}]}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web, namespace: shop}
+spec:
+  workloadSelector: {labels: {app: web}}
+  egress: [{hosts: ["data/*"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop, labels: {app: api}}
+spec: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-2, namespace: shop, labels: {app: api}}
+spec: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-1, namespace: data, labels: {app: db}}
+spec: {}
+"""
+
+
+def test_sizes_cover_exactly_the_workloads_a_recommended_sidecar_governs() -> None:
+    mesh = Mesh.from_resources(sm.loads(SELECTOR_MESH))
+    result = sm.recommend(mesh, _declared("shop/api-1:\n- db.data:5432\n"))
+    # The new namespace-wide Sidecar governs both api Pods (one unobserved); web-1 keeps
+    # the selector Sidecar nothing rewrote, so its size is not reported.
+    assert sorted(result.before) == ["shop/api-1", "shop/api-2"]
+    assert [f"{w.namespace}/{w.name}" for w in result.unobserved] == ["shop/api-2"]
+    for name in ("shop/api-1", "shop/api-2"):
+        assert result.after[name].fits_in(result.before[name])
+        assert result.after[name].clusters < result.before[name].clusters
+        # The size after is the one of the mesh with the recommended Sidecars applied.
+        applied = Mesh.from_resources([*mesh.resources, *result.sidecars])
+        workload = next(w for w in applied.workloads if f"{w.namespace}/{w.name}" == name)
+        assert result.after[name] == resolver.config_size(resolver.compute_scope(applied, workload))
