@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any, Final
 import resolve_bench
 import standalone
 
-from sidecar_model import resolver
+from sidecar_model import recommend, resolver
 from sidecar_model.mesh import Mesh, ProxyType
-from sidecar_model.recommend import recommend
 from sidecar_model.traffic import Call, Traffic
 
 if TYPE_CHECKING:

@@ -881,7 +881,12 @@ spec:
 
 
 def every_command(root: Path, other: Path) -> dict[str, list[str]]:
-    """Arguments for each command that reads a mesh, on ``root`` (and ``other`` for diff)."""
+    """Arguments for each command that reads a mesh, on ``root`` (and ``other`` for diff).
+
+    ``recommend`` reads declared calls written next to ``root``.
+    """
+    calls = root.parent / "calls.yaml"
+    calls.write_text(CALLS, encoding="utf-8")
     return {
         "validate": ["validate", str(root)],
         "analyze": ["analyze", str(root)],
@@ -893,7 +898,13 @@ def every_command(root: Path, other: Path) -> dict[str, list[str]]:
         "demo": ["demo"],
         "seed": ["seed"],
         "summary": ["summary", str(root)],
+        "recommend": ["recommend", "--traffic", str(calls), str(root)],
+        "size": ["size", str(root)],
     }
+
+
+#: Declared calls of the test mesh's web workload, for ``recommend``.
+CALLS = "shop/web-1:\n- ledger.internal:7000\n- nowhere.example.com:443\n"
 
 
 @pytest.fixture(scope="module")
@@ -913,6 +924,8 @@ COMMANDS = [
     "demo",
     "seed",
     "summary",
+    "recommend",
+    "size",
 ]
 
 
@@ -935,6 +948,11 @@ def test_json_output_is_pure_and_matches_its_documented_schema(
     assert yaml_result.returncode == result.returncode
     if command in {"seed", "summary"}:  # YAML: the manifests themselves, re-dumped
         assert sidecar_model.loads(yaml_result.stdout) == sidecar_model.loads(result.stdout)
+    elif command == "recommend":  # YAML: the apply-ready Sidecars, the report on stderr
+        sidecars = sidecar_model.loads(yaml_result.stdout)
+        assert [sidecar_model.unstructure(s) for s in sidecars] == data["sidecars"]
+        assert data["sidecars"]
+        assert "total" in yaml_result.stderr
     else:
         assert yaml.safe_load(yaml_result.stdout) == data
 

@@ -7,18 +7,19 @@ import types
 import pytest
 
 import sidecar_model
-from sidecar_model import analysis, hosts, mesh, mesh_cache, resolver
+from sidecar_model import analysis, hosts, mesh, mesh_cache, recommendation, resolver, traffic
 
 
 def test_all_matches_exported_names() -> None:
-    # Submodules show up as attributes once imported; only the resolver is exported.
+    # Submodules show up as attributes once imported; only the resolver and traffic are exported.
     exported = {
         name
         for name, value in vars(sidecar_model).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
     }
-    assert set(sidecar_model.__all__) == exported | {"resolver"}
+    assert set(sidecar_model.__all__) == exported | {"resolver", "traffic"}
     assert isinstance(sidecar_model.resolver, types.ModuleType)
+    assert isinstance(sidecar_model.traffic, types.ModuleType)
     assert sidecar_model.__all__ == sorted(sidecar_model.__all__)
 
 
@@ -30,12 +31,23 @@ def test_contract_names_are_present() -> None:
         "loads", "load", "dumps", "dump", "structure", "unstructure", "converter",
         "SidecarModelError", "ManifestError", "validate", "ValidationResult", "Diagnostic",
         "Severity", "Mesh", "MeshConfig", "MeshService", "ServicePort", "Registry",
-        "Workload", "ProxyType", "resolver", "analyze", "diff",
+        "Workload", "ProxyType", "resolver", "analyze", "diff", "recommend", "traffic",
     }  # fmt: skip
     assert contract <= set(sidecar_model.__all__)
+    assert {"config_size", "ConfigSize"} <= set(resolver.__all__)
+    assert "Traffic" in traffic.__all__
 
 
-@pytest.mark.parametrize("module", [resolver, mesh, analysis], ids=lambda m: m.__name__)
+def test_recommend_is_the_function_and_its_values_have_a_public_module() -> None:
+    # The function, not a package of that name, is sidecar_model.recommend.
+    assert callable(sidecar_model.recommend)
+    assert sidecar_model.recommend is recommendation.recommend
+    assert sidecar_model.Recommendation is recommendation.Recommendation
+
+
+@pytest.mark.parametrize(
+    "module", [resolver, mesh, analysis, traffic, recommendation], ids=lambda m: m.__name__
+)
 def test_public_packages_export_exactly_their_all(module: types.ModuleType) -> None:
     # A thin re-export layer over private modules: dir() shows what users should use.
     exported = {

@@ -11,7 +11,7 @@ import pytest
 
 import sidecar_model as sm
 from sidecar_model import resolver
-from sidecar_model._config_size import ConfigSize, config_size
+from sidecar_model._recommend import _plan
 from sidecar_model.cli import main
 from sidecar_model.mesh import (
     DuplicateObjectWarning,
@@ -22,12 +22,7 @@ from sidecar_model.mesh import (
     Workload,
 )
 from sidecar_model.model import IstioEgressListener, Protocol
-from sidecar_model.recommend import (
-    RecommendationError,
-    _plan,
-    recommend,
-    savings_table,
-)
+from sidecar_model.recommendation import RecommendationError, savings_table
 from sidecar_model.traffic import Call, Outcome, Traffic
 
 if TYPE_CHECKING:
@@ -92,7 +87,7 @@ def test_config_size_counts_clusters_subsets_and_endpoints() -> None:
     ]
     mesh = Mesh.from_resources(rule, services=[api, stripe], workloads=workloads)
     scope = resolver.compute_scope(mesh, workloads[0])
-    size = config_size(scope)
+    size = resolver.config_size(scope)
     # api: 2 ports x (1 + 2 subsets); stripe: 1 port.
     assert size.clusters == 2 * 3 + 1
     # api: 3 selected workloads per port; stripe: its DNS host.
@@ -102,14 +97,14 @@ def test_config_size_counts_clusters_subsets_and_endpoints() -> None:
     routes = {listener.route for listener in listeners if listener.route}
     assert size.routes == len(routes) > 0
     assert size.virtual_hosts >= size.routes
-    assert config_size(resolver.compute_scope(mesh, workloads[1])) == size
+    assert resolver.config_size(resolver.compute_scope(mesh, workloads[1])) == size
     assert size.to_dict()["virtualHosts"] == size.virtual_hosts
     assert "7 clusters" in str(size)
 
 
 def test_config_size_arithmetic() -> None:
-    small = ConfigSize(clusters=1, listeners=2, routes=3, virtual_hosts=4, endpoints=5)
-    assert small + small == ConfigSize(
+    small = resolver.ConfigSize(clusters=1, listeners=2, routes=3, virtual_hosts=4, endpoints=5)
+    assert small + small == resolver.ConfigSize(
         clusters=2, listeners=4, routes=6, virtual_hosts=8, endpoints=10
     )
     assert small.fits_in(small + small)
@@ -121,7 +116,7 @@ def test_config_size_arithmetic() -> None:
 
 def test_the_bundled_example_keeps_every_routed_call_and_shrinks_every_proxy() -> None:
     mesh = _trim_mesh()
-    result = recommend(mesh, _trim_traffic())
+    result = sm.recommend(mesh, _trim_traffic())
     assert [(s.namespace, s.name) for s in result.sidecars] == [
         ("billing", "default"),
         ("shop", "default"),
@@ -159,9 +154,9 @@ def test_the_bundled_example_keeps_every_routed_call_and_shrinks_every_proxy() -
 def test_recommending_again_on_the_applied_mesh_is_idempotent() -> None:
     mesh = _trim_mesh()
     traffic = _trim_traffic()
-    first = recommend(mesh, traffic)
+    first = sm.recommend(mesh, traffic)
     applied = Mesh.from_resources([*mesh.resources, *first.sidecars])
-    second = recommend(applied, traffic)
+    second = sm.recommend(applied, traffic)
     assert second.sidecars == first.sidecars
     for size in second.sizes:
         assert size.after == size.before
@@ -200,7 +195,7 @@ def test_undeclared_hosts_are_not_kept_and_say_why(policy: str, expected: str) -
         f"spec:\n  outboundTrafficPolicy: {{mode: {policy}}}\n  egress: [{{hosts: ['./*']}}]\n"
     )
     mesh = _mesh(UNDECLARED_MESH + sidecar)
-    result = recommend(mesh, _declared("shop/web:\n- api:8080\n- example.com:443\n"))
+    result = sm.recommend(mesh, _declared("shop/web:\n- api:8080\n- example.com:443\n"))
     [item] = result.not_kept
     assert item.call.host == "example.com"
     assert expected in item.reason
@@ -222,7 +217,7 @@ def test_callers_by_pod_address_unknown_callers_gateways_and_missing_ports() -> 
             Call(namespace="nowhere", caller="x", host="api", port=8080),
         )
     )
-    result = recommend(mesh, traffic)
+    result = sm.recommend(mesh, traffic)
     assert [(k.workload.name, k.hostname) for k in result.kept] == [
         ("web", "api.shop.svc.cluster.local")
     ]
@@ -281,7 +276,7 @@ metadata: {name: batch, namespace: prod, labels: {app: batch}}
 
 def test_an_existing_sidecar_is_replaced_keeping_ingress_policy_and_labels() -> None:
     mesh = _mesh(SHAPED_MESH)
-    result = recommend(mesh, _declared("prod/web:\n- reviews:9080\n"))
+    result = sm.recommend(mesh, _declared("prod/web:\n- reviews:9080\n"))
     [sidecar] = result.sidecars
     assert (sidecar.namespace, sidecar.name) == ("prod", "edge")
     assert sidecar.metadata.labels == {"team": "web"}
@@ -299,7 +294,7 @@ def test_a_virtual_service_host_and_its_destination_both_stay_reachable() -> Non
         '"id" "reviews.example.com" "10.0.0.9:9080" outbound|9080||ratings.prod.svc.cluster.local '
         "10.0.0.5:1 10.96.0.9:9080 10.0.0.5:2 - default"
     )
-    result = recommend(mesh, Traffic.from_text(line, workload="prod/web"))
+    result = sm.recommend(mesh, Traffic.from_text(line, workload="prod/web"))
     [sidecar] = result.sidecars
     assert set(sidecar.spec.egress[0].hosts) == {
         "prod/ratings.prod.svc.cluster.local",
@@ -317,8 +312,8 @@ def test_per_workload_gives_a_workload_that_needs_little_its_own_sidecar() -> No
     deps = (
         "prod/web:\n- reviews:9080\n- ratings:9080\n- db.data:5432\nprod/batch:\n- db.data:5432\n"
     )
-    shared = recommend(mesh, _declared(deps))
-    split = recommend(mesh, _declared(deps), per="workload")
+    shared = sm.recommend(mesh, _declared(deps))
+    split = sm.recommend(mesh, _declared(deps), per="workload")
     assert len(shared.sidecars) == 1
     assert [(s.name, s.spec.workload_selector) for s in split.sidecars] == [
         ("batch", sm.WorkloadSelector(labels={"app": "batch"})),
@@ -344,7 +339,7 @@ def test_a_set_that_breaks_a_call_carried_today_is_refused(
     )
     monkeypatch.setattr(_plan, "_applied", lambda *_: (cut,))
     with pytest.raises(RecommendationError, match="would break") as raised:
-        recommend(mesh, _declared("prod/web:\n- reviews:9080\n"))
+        sm.recommend(mesh, _declared("prod/web:\n- reviews:9080\n"))
     assert raised.value.failures == (
         "prod/web -> reviews:9080 (routed) (reviews.prod.svc.cluster.local port 9080)",
     )
@@ -352,14 +347,14 @@ def test_a_set_that_breaks_a_call_carried_today_is_refused(
 
 def test_namespaces_limit_the_recommendation() -> None:
     mesh = _trim_mesh()
-    result = recommend(mesh, _trim_traffic(), namespaces={"billing"})
+    result = sm.recommend(mesh, _trim_traffic(), namespaces={"billing"})
     assert [s.namespace for s in result.sidecars] == ["billing"]
     with pytest.raises(ValueError, match="per must be"):
-        recommend(mesh, _trim_traffic(), per="pod")  # type: ignore[arg-type]
+        sm.recommend(mesh, _trim_traffic(), per="pod")  # type: ignore[arg-type]
 
 
 def test_recommendation_renders_as_text_and_json() -> None:
-    result = recommend(_trim_mesh(), _trim_traffic())
+    result = sm.recommend(_trim_mesh(), _trim_traffic())
     text = str(result)
     assert text.startswith("2 Sidecars, ")
     assert "total" in text
@@ -423,10 +418,73 @@ def test_recommend_command_reports_unreadable_evidence(
 def test_size_command_sorts_and_speaks_json(capsys: pytest.CaptureFixture[str]) -> None:
     with resources.as_file(TRIM) as folder:
         assert main(["size", str(folder / "mesh.yaml"), "--sort", "listeners", "-o", "json"]) == 0
-        rows = json.loads(capsys.readouterr().out)
+        data = json.loads(capsys.readouterr().out)
+        assert data["sortedBy"] == "listeners"
+        rows = data["workloads"]
         assert len(rows) == 7
         listeners = [row["listeners"] for row in rows]
         assert listeners == sorted(listeners, reverse=True)
         assert main(["size", str(folder / "mesh.yaml")]) == 0
     text = capsys.readouterr().out
     assert text.splitlines()[0].split()[:2] == ["workload", "clusters"]
+
+
+SELECTOR_MESH = """\
+apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec: {clusterIP: 10.0.0.1, selector: {app: api}, ports: [{name: http, port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: data}
+spec: {clusterIP: 10.0.0.2, selector: {app: db}, ports: [{name: tcp, port: 5432}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cache, namespace: data}
+spec: {clusterIP: 10.0.0.3, selector: {app: cache}, ports: [{name: tcp, port: 6379}]}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: web, namespace: shop}
+spec:
+  workloadSelector: {labels: {app: web}}
+  egress: [{hosts: ["data/*"]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-1, namespace: shop, labels: {app: web}}
+spec: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-1, namespace: shop, labels: {app: api}}
+spec: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: api-2, namespace: shop, labels: {app: api}}
+spec: {}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db-1, namespace: data, labels: {app: db}}
+spec: {}
+"""
+
+
+def test_sizes_cover_exactly_the_workloads_a_recommended_sidecar_governs() -> None:
+    mesh = Mesh.from_resources(sm.loads(SELECTOR_MESH))
+    result = sm.recommend(mesh, _declared("shop/api-1:\n- db.data:5432\n"))
+    # The new namespace-wide Sidecar governs both api Pods (one unobserved); web-1 keeps
+    # the selector Sidecar nothing rewrote, so its size is not reported.
+    assert sorted(result.before) == ["shop/api-1", "shop/api-2"]
+    assert [f"{w.namespace}/{w.name}" for w in result.unobserved] == ["shop/api-2"]
+    for name in ("shop/api-1", "shop/api-2"):
+        assert result.after[name].fits_in(result.before[name])
+        assert result.after[name].clusters < result.before[name].clusters
+        # The size after is the one of the mesh with the recommended Sidecars applied.
+        applied = Mesh.from_resources([*mesh.resources, *result.sidecars])
+        workload = next(w for w in applied.workloads if f"{w.namespace}/{w.name}" == name)
+        assert result.after[name] == resolver.config_size(resolver.compute_scope(applied, workload))

@@ -3,7 +3,7 @@
 The names below are the library's public API; see the documentation for a tour.
 """
 
-from sidecar_model import resolver
+from sidecar_model import resolver, traffic
 from sidecar_model._hypothesis import register_if_hypothesis_is_loaded as _register_strategies
 from sidecar_model.analysis import analyze, diff
 from sidecar_model.codec import converter, dump, dumps, load, loads, structure, unstructure
@@ -42,6 +42,7 @@ from sidecar_model.model import (
     TLSProtocol,
     WorkloadSelector,
 )
+from sidecar_model.recommendation import Recommendation, recommend
 from sidecar_model.resources import ObjectMeta, Resource
 from sidecar_model.validation import Diagnostic, Severity, ValidationResult, validate
 
@@ -70,6 +71,7 @@ __all__ = [
     "PortSelector",
     "Protocol",
     "ProxyType",
+    "Recommendation",
     "Registry",
     "Resource",
     "ServerTLSSettings",
@@ -94,8 +96,10 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "recommend",
     "resolver",
     "structure",
+    "traffic",
     "unstructure",
     "validate",
 ]

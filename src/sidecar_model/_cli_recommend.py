@@ -1,47 +1,59 @@
 """The ``recommend`` and ``size`` commands of ``sidecar-model``.
 
-``cli.py`` registers them with :func:`add_commands` and hands parsed arguments of these
-commands to :func:`run`, which writes results to standard output and the savings table and
-problems to standard error.
+``cli.py`` registers them with :func:`add_commands` and runs them with :func:`run`, as it
+runs its other commands: the result goes to standard output (pure YAML or JSON), the savings
+table and the evidence's problems to standard error.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from sidecar_model import resolver
-from sidecar_model._config_size import FIELDS, config_size
-from sidecar_model.codec import dumps, loads
-from sidecar_model.errors import SidecarModelError
-from sidecar_model.mesh import Mesh, ProxyType
-from sidecar_model.recommend import recommend, savings_text
+from sidecar_model._cli_output import json_text, yaml_text
+from sidecar_model.codec import dumps
+from sidecar_model.mesh import Mesh, MeshConfig, ProxyType
+from sidecar_model.recommendation import recommend, savings_text
+from sidecar_model.resolver._size import FIELDS, config_size
 from sidecar_model.traffic import Traffic
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Iterable
 
-    from sidecar_model.recommend import Recommendation
+    from sidecar_model.recommendation import Recommendation
 
-__all__ = ["COMMANDS", "add_commands", "run"]
+__all__ = ["COMMANDS", "OUTPUTS", "add_commands", "run"]
 
 COMMANDS: Final = frozenset({"recommend", "size"})
+#: The ``-o`` formats of each command; the first is the default.
+OUTPUTS: Final[dict[str, tuple[str, ...]]] = {
+    "recommend": ("yaml", "json"),
+    "size": ("text", "json", "yaml"),
+}
 EXIT_OK: Final = 0
-EXIT_USAGE: Final = 2
 #: Problems in the evidence printed one by one before "and N more".
 SHOWN_PROBLEMS: Final = 20
 
 
-def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
-    """Add ``recommend`` and ``size`` to the ``sidecar-model`` sub-commands."""
-    rec = commands.add_parser(
+def add_commands(
+    command: Callable[..., argparse.ArgumentParser], parents: list[argparse.ArgumentParser]
+) -> None:
+    """Add ``recommend`` and ``size`` with ``cli.py``'s ``command`` helper (``-o`` per OUTPUTS).
+
+    ``parents`` give the options every mesh-reading command has (``--mesh-config``).
+    """
+    rec = command(
         "recommend",
+        parents,
         help="the smallest Sidecars that keep every observed call, and what they save",
         description="Recommend Sidecars from traffic evidence (Envoy access logs, a "
         "Prometheus query result, or declared dependencies): apply-ready YAML on standard "
-        "output (or one file per namespace with --out), the savings table on standard error.",
+        "output (or one file per namespace with --out), the savings table on standard error. "
+        "-o json prints the whole recommendation instead: Sidecars, sizes, savings, and the "
+        "calls kept and not kept.",
     )
     rec.add_argument(
         "--traffic",
@@ -53,56 +65,51 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     rec.add_argument("-n", "--namespace", action="append", metavar="NS", help="only these")
     rec.add_argument("--per", choices=("namespace", "workload"), default="namespace")
     rec.add_argument("--out", metavar="DIR", help="write one NS.yaml file per namespace here")
-    rec.add_argument("-o", "--output", choices=("yaml", "json"), default="yaml")
     _mesh_paths(rec)
-    size = commands.add_parser(
+    size = command(
         "size",
+        parents,
         help="the estimated proxy configuration size of every workload",
         description="Estimated outbound clusters, listeners, routes, virtual hosts and "
         "endpoints of every workload's proxy, largest first: where Sidecars matter most.",
     )
     size.add_argument("--sort", choices=FIELDS, default="clusters", help="(clusters)")
-    size.add_argument("-o", "--output", choices=("text", "json"), default="text")
     _mesh_paths(size)
 
 
 def _mesh_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "mesh",
+        "paths",
         nargs="*",
         metavar="MESH",
         default=["-"],
-        help="mesh manifests: files, directories, or - for standard input (the default)",
+        help="mesh manifests: files, directories (searched recursively), or - for standard "
+        "input (the default)",
     )
 
 
-def run(
-    args: argparse.Namespace, stdout: TextIO | None = None, stderr: TextIO | None = None
-) -> int:
-    """Run ``recommend`` or ``size``; return the exit code."""
-    out = sys.stdout if stdout is None else stdout
-    err = sys.stderr if stderr is None else stderr
-    try:
-        mesh = _load_mesh(args.mesh)
-        if args.command == "size":
-            out.write(_size(mesh, args.sort, args.output))
-            return EXIT_OK
-        return _recommend(mesh, args, out, err)
-    except SidecarModelError as error:
-        print(error, file=err)
-        return EXIT_USAGE
-    except OSError as error:
-        print(f"{error.filename}: {error.strerror or error}", file=err)
-        return EXIT_USAGE
+class MeshReader(Protocol):
+    """How the ``sidecar-model`` command reads a mesh (its files, folders and standard input)."""
+
+    def mesh_config(self, name: str | None) -> MeshConfig | None:
+        """The MeshConfig of ``--mesh-config``, or None."""
+
+    def mesh(self, paths: Iterable[str], config: MeshConfig | None) -> Mesh:
+        """The mesh of ``paths``."""
 
 
-def _load_mesh(paths: list[str]) -> Mesh:
-    if paths == ["-"]:
-        return Mesh.from_resources(loads(sys.stdin.read()))
-    return Mesh.load(*paths)
+def run(args: argparse.Namespace, reader: MeshReader, _style: object) -> tuple[str, int]:
+    """Run ``recommend`` or ``size``: the text for standard output, and the exit code.
+
+    The savings table and the evidence's problems go to standard error as they come.
+    """
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    if args.command == "size":
+        return _size(mesh, args.sort, args.output), EXIT_OK
+    return _recommend(mesh, args, sys.stderr)
 
 
-def _recommend(mesh: Mesh, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _recommend(mesh: Mesh, args: argparse.Namespace, err: TextIO) -> tuple[str, int]:
     traffic = Traffic.merge(Traffic.load(path) for path in args.traffic)
     result = recommend(mesh, traffic, per=args.per, namespaces=args.namespace)
     _report(traffic, result, err)
@@ -116,11 +123,11 @@ def _recommend(mesh: Mesh, args: argparse.Namespace, out: TextIO, err: TextIO) -
             target = folder / f"{namespace}.yaml"
             target.write_text(dumps(sidecars), encoding="utf-8")
             print(f"wrote {target}", file=err)
-    elif args.output == "json":
-        out.write(json.dumps(result.to_dict(), indent=2) + "\n")
-    elif result.sidecars:
-        out.write(dumps(list(result.sidecars)))
-    return EXIT_OK
+    if args.output == "json":
+        return json_text(result.to_dict()), EXIT_OK
+    if args.out is None and result.sidecars:
+        return dumps(list(result.sidecars)), EXIT_OK
+    return "", EXIT_OK
 
 
 def _report(traffic: Traffic, result: Recommendation, err: TextIO) -> None:
@@ -148,9 +155,12 @@ def _size(mesh: Mesh, sort: str, output: str) -> str:
             size = config_size(resolver.compute_scope(mesh, workload))
             rows.append((f"{workload.namespace}/{workload.name}", size))
     rows.sort(key=lambda row: (-getattr(row[1], sort), row[0]))
-    if output == "json":
-        data = [{"workload": name, **size.to_dict()} for name, size in rows]
-        return json.dumps(data, indent=2) + "\n"
+    if output != "text":
+        data = {
+            "sortedBy": sort,
+            "workloads": [{"workload": name, **size.to_dict()} for name, size in rows],
+        }
+        return json_text(data) if output == "json" else yaml_text(data)
     width = max([len("workload"), *(len(name) for name, _ in rows)])
     header = f"{'workload':<{width}}  " + "  ".join(f"{f.replace('_', ' '):>13}" for f in FIELDS)
     lines = [header]

@@ -1004,6 +1004,8 @@ _COMMANDS: Final[dict[str, Callable[[argparse.Namespace, _Reader, _Style], tuple
     "demo": _demo,
     "seed": _dump,
     "summary": _dump,
+    "recommend": _cli_recommend.run,
+    "size": _cli_recommend.run,
 }
 
 #: The ``-o`` formats of each command; the first is the default.
@@ -1018,6 +1020,7 @@ OUTPUTS: Final[dict[str, tuple[str, ...]]] = {
     "demo": ("text", "json", "yaml"),
     "seed": ("text", "json", "yaml"),
     "summary": ("text", "json", "yaml"),
+    **_cli_recommend.OUTPUTS,
 }
 
 
@@ -1205,7 +1208,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("-w", "--workload", default=DEMO_WORKLOAD, help="NAMESPACE/NAME")
     demo.add_argument("--host", default=DEMO_HOST, help="a host to explain")
     _wide_option(demo)
-    _cli_recommend.add_commands(commands)
+    _cli_recommend.add_commands(command, [config])
     seed = command(
         "seed",
         [],
@@ -1235,8 +1238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse: --help, --version (0) or a usage error (2)
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
-    if args.command in _cli_recommend.COMMANDS:
-        return _cli_recommend.run(args)
     problem = _usage_problem(args)
     if problem is not None:
         print(f"{parser.prog} {args.command}: error: {problem}", file=sys.stderr)

@@ -18,7 +18,7 @@ import sidecar_model as sm
 from sidecar_model import resolver
 from sidecar_model import strategies as sms
 from sidecar_model.mesh import Mesh, MeshConfig, ProxyType
-from sidecar_model.recommend import Recommendation, recommend
+from sidecar_model.recommendation import Recommendation, recommend
 from sidecar_model.traffic import Call, Traffic
 from tests.test_resolver import CONFIGS
 

@@ -37,6 +37,7 @@ from sidecar_model.resolver._selection import (
     SidecarSelection,
     select_sidecar,
 )
+from sidecar_model.resolver._size import ConfigSize, config_size
 from sidecar_model.resolver._visibility import (
     MergedDestinationRule,
     destination_rules_for,
@@ -47,6 +48,7 @@ from sidecar_model.resolver._visibility import (
 
 __all__ = [
     "Candidate",
+    "ConfigSize",
     "EgressScope",
     "HostExplanation",
     "InboundListener",
@@ -59,6 +61,7 @@ __all__ = [
     "SidecarSelection",
     "UnmatchedTraffic",
     "compute_scope",
+    "config_size",
     "destination_rules_for",
     "explain_host",
     "inbound_listeners",

@@ -30,13 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from sidecar_model import resolver
 from sidecar_model._results import Result
+from sidecar_model.resolver._outbound import outbound_listeners
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from sidecar_model.mesh import Mesh, MeshService
+    from sidecar_model.resolver._listener_values import OutboundListener
+    from sidecar_model.resolver._scope import SidecarScope
+    from sidecar_model.resolver._visibility import MergedDestinationRule
 
 __all__ = ["FIELDS", "ConfigSize", "config_size"]
 
@@ -91,26 +94,20 @@ class _Shared:
     by_labels: tuple[tuple[str, int], ...]  # (hostname, ports)
 
 
-class _MeshCounts:
-    """Per-mesh memo: workloads are many, distinct scopes and services few."""
+class _Inventory:
+    """Per-service counts: shared by meshes that differ only in their Sidecars.
+
+    A recommendation builds such meshes (see :func:`_counts`); their services, workloads,
+    DestinationRules and config are the same objects.
+    """
 
     def __init__(self, mesh: Mesh) -> None:
-        # Meshes that differ only in their Sidecars (as a recommendation builds) hold the
-        # same service and workload tuples: their endpoint counts are shared.
-        self.inventory = (mesh.services, mesh.workloads)
-        self.labels: dict[str, Counter[frozenset[tuple[str, str]]]] = {}
-        for workload in mesh.workloads:
-            counts = self.labels.setdefault(workload.namespace, Counter())
-            counts[frozenset(workload.labels.items())] += 1
+        self.key = (mesh.services, mesh.workloads, mesh.destination_rules, mesh.config)
         self.endpoints: dict[int, int] = {}
-        self.selectors: dict[str, list[Mapping[str, str]]] = {}
-        for rule in mesh.destination_rules:
-            if rule.selector is not None:
-                self.selectors.setdefault(rule.namespace, []).append(rule.selector)
-        self.shared: dict[tuple[Any, ...], _Shared] = {}
-        self.subsets: dict[tuple[Any, ...], int] = {}
-        # Keyed by the identity of the (cached, shared) listener tuple, which is kept alive.
-        self.routes: dict[int, tuple[tuple[resolver.OutboundListener, ...], int, int]] = {}
+        #: Per (proxy namespace, service): its clusters, or None where they depend on labels.
+        self.clusters: dict[tuple[str, int, int], int | None] = {}
+        self._by_label: dict[str, dict[tuple[str, str], list[tuple[frozenset[Any], int]]]] = {}
+        self._indexed = False
 
     def endpoint_count(self, service: MeshService) -> int:
         found = self.endpoints.get(id(service))
@@ -124,35 +121,66 @@ class _MeshCounts:
             return len(service.endpoints)
         if service.selector:
             wanted = service.selector.items()
-            return sum(
-                n
-                for labels, n in self.labels.get(service.namespace, _NO_LABELS).items()
-                if wanted <= labels
-            )
+            index = self._label_index(service.namespace)
+            # The label sets holding the rarest wanted label, then the whole selector.
+            fewest = min((index.get(item, ()) for item in wanted), key=len)
+            return sum(n for labels, n in fewest if wanted <= labels)
         return 1 if service.resolution == "DNS" else 0
+
+    def _label_index(
+        self, namespace: str
+    ) -> dict[tuple[str, str], list[tuple[frozenset[Any], int]]]:
+        """Per label of ``namespace``: the workloads' label sets holding it, with their count."""
+        if not self._indexed:
+            sets: dict[str, Counter[frozenset[tuple[str, str]]]] = {}
+            for workload in self.key[1]:
+                counts = sets.setdefault(workload.namespace, Counter())
+                counts[frozenset(workload.labels.items())] += 1
+            for ns, counts in sets.items():
+                index = self._by_label.setdefault(ns, {})
+                for labels, n in counts.items():
+                    for item in labels:
+                        index.setdefault(item, []).append((labels, n))
+            self._indexed = True
+        return self._by_label.get(namespace, {})
+
+
+class _MeshCounts:
+    """Per-mesh memo: workloads are many, distinct scopes, namespaces and services few."""
+
+    def __init__(self, mesh: Mesh, inventory: _Inventory) -> None:
+        self.inventory = inventory
+        self.selectors: dict[str, list[Mapping[str, str]]] = {}
+        for rule in mesh.destination_rules:
+            if rule.selector is not None:
+                self.selectors.setdefault(rule.namespace, []).append(rule.selector)
+        self.shared: dict[tuple[Any, ...], _Shared] = {}
+        self.subsets: dict[tuple[Any, ...], int] = {}
+        # Keyed by the identity of the (cached, shared) listener tuple, which is kept alive.
+        self.routes: dict[int, tuple[tuple[OutboundListener, ...], int, int]] = {}
+        self.sizes: dict[tuple[Any, ...], ConfigSize] = {}
 
 
 _MEMO: weakref.WeakKeyDictionary[Mesh, _MeshCounts] = weakref.WeakKeyDictionary()
-_NO_LABELS: Counter[frozenset[tuple[str, str]]] = Counter()
 
 
 def _counts(mesh: Mesh) -> _MeshCounts:
     found = _MEMO.get(mesh)
     if found is None:
-        found = _MeshCounts(mesh)
+        inventory = _Inventory(mesh)
         for other in list(_MEMO.values()):
-            if other.inventory[0] is mesh.services and other.inventory[1] is mesh.workloads:
-                found.endpoints = other.endpoints
+            if all(a is b for a, b in zip(other.inventory.key, inventory.key, strict=True)):
+                inventory = other.inventory
                 break
-        _MEMO[mesh] = found
+        found = _MEMO[mesh] = _MeshCounts(mesh, inventory)
     return found
 
 
-def _scope_key(scope: resolver.SidecarScope) -> tuple[Any, ...]:
+def _scope_key(scope: SidecarScope) -> tuple[Any, ...]:
     return (id(scope.sidecar), scope.namespace, scope.origin)
 
 
-def _shared(scope: resolver.SidecarScope, memo: _MeshCounts) -> _Shared:
+def _shared(scope: SidecarScope, memo: _MeshCounts) -> _Shared:
     key = _scope_key(scope)
     found = memo.shared.get(key)
     if found is None:
@@ -162,36 +190,61 @@ def _shared(scope: resolver.SidecarScope, memo: _MeshCounts) -> _Shared:
             if service.resolution == _ALIAS:
                 continue
             ports = len(service.ports)
-            rules = scope.destination_rules(service.hostname)
-            if any(r.selector is not None and r.namespace == scope.namespace for r in rules):
+            own = _service_clusters(scope, service, memo)
+            if own is None:
                 by_labels.append((service.hostname, ports))
             else:
-                clusters += ports * (1 + _subsets(scope, service.hostname, rules))
-            endpoints += ports * memo.endpoint_count(service)
+                clusters += own
+            endpoints += ports * memo.inventory.endpoint_count(service)
         found = _Shared(clusters=clusters, endpoints=endpoints, by_labels=tuple(by_labels))
         memo.shared[key] = found
     return found
 
 
-def _subsets(
-    scope: resolver.SidecarScope, hostname: str, rules: tuple[resolver.MergedDestinationRule, ...]
-) -> int:
+def _service_clusters(scope: SidecarScope, service: MeshService, memo: _MeshCounts) -> int | None:
+    """A union service's clusters, or None where a selector DestinationRule decides (4.4.5).
+
+    The DestinationRules a proxy uses for a service depend only on its namespace and the
+    service (§4.4.4): scopes of one namespace share the count.
+    """
+    # The scope looks the rules up for the union's service of that name (§5.9).
+    key = (scope.namespace, id(service), id(scope.service(service.hostname)))
+    counts = memo.inventory.clusters
+    if key in counts:
+        return counts[key]
+    rules = scope.destination_rules(service.hostname)
+    found: int | None
+    if any(r.selector is not None and r.namespace == scope.namespace for r in rules):
+        found = None
+    else:
+        found = len(service.ports) * (1 + _subsets(scope, service.hostname, rules))
+    counts[key] = found
+    return found
+
+
+def _subsets(scope: SidecarScope, hostname: str, rules: tuple[MergedDestinationRule, ...]) -> int:
     if not rules:
         return 0
     rule = scope.destination_rule(hostname)
     return 0 if rule is None else len(rule.subsets)
 
 
-def _label_clusters(scope: resolver.SidecarScope, shared: _Shared, memo: _MeshCounts) -> int:
+def _matched(scope: SidecarScope, shared: _Shared, memo: _MeshCounts) -> tuple[bool, ...]:
+    """Which selectors of the namespace's DestinationRules match the workload (4.4.5).
+
+    Only that, of the workload's labels, changes its clusters; empty when none could.
+    """
+    if not shared.by_labels:
+        return ()
+    labels = scope.workload.labels.items()
+    return tuple(selector.items() <= labels for selector in memo.selectors.get(scope.namespace, ()))
+
+
+def _label_clusters(scope: SidecarScope, shared: _Shared, memo: _MeshCounts) -> int:
     """Clusters of the services whose DestinationRule depends on the workload's labels."""
     if not shared.by_labels:
         return 0
-    # Only which selectors of the namespace match the labels matters (4.4.5).
-    labels = scope.workload.labels.items()
-    matched = tuple(
-        selector.items() <= labels for selector in memo.selectors.get(scope.namespace, ())
-    )
-    key = (*_scope_key(scope), matched)
+    key = (*_scope_key(scope), _matched(scope, shared, memo))
     found = memo.subsets.get(key)
     if found is None:
         found = sum(
@@ -202,7 +255,7 @@ def _label_clusters(scope: resolver.SidecarScope, shared: _Shared, memo: _MeshCo
     return found
 
 
-def _routes(listeners: tuple[resolver.OutboundListener, ...], memo: _MeshCounts) -> tuple[int, int]:
+def _routes(listeners: tuple[OutboundListener, ...], memo: _MeshCounts) -> tuple[int, int]:
     """Distinct route names of the listeners, and the hosts each route's listener carries."""
     found = memo.routes.get(id(listeners))
     if found is None:
@@ -215,7 +268,7 @@ def _routes(listeners: tuple[resolver.OutboundListener, ...], memo: _MeshCounts)
     return found[1], found[2]
 
 
-def config_size(scope: resolver.SidecarScope) -> ConfigSize:
+def config_size(scope: SidecarScope) -> ConfigSize:
     """Estimate the outbound configuration istiod pushes to ``scope``'s proxy.
 
     Each count follows the rule stated in this module's documentation. Results for workloads
@@ -223,12 +276,17 @@ def config_size(scope: resolver.SidecarScope) -> ConfigSize:
     """
     memo = _counts(scope.mesh)
     shared = _shared(scope, memo)
-    listeners = resolver.outbound_listeners(scope)
-    routes, virtual_hosts = _routes(listeners, memo)
-    return ConfigSize(
-        clusters=shared.clusters + _label_clusters(scope, shared, memo),
-        listeners=len(listeners),
-        routes=routes,
-        virtual_hosts=virtual_hosts,
-        endpoints=shared.endpoints,
-    )
+    listeners = outbound_listeners(scope)
+    key = (*_scope_key(scope), id(listeners), _matched(scope, shared, memo))
+    found = memo.sizes.get(key)
+    if found is None:
+        routes, virtual_hosts = _routes(listeners, memo)
+        found = ConfigSize(
+            clusters=shared.clusters + _label_clusters(scope, shared, memo),
+            listeners=len(listeners),
+            routes=routes,
+            virtual_hosts=virtual_hosts,
+            endpoints=shared.endpoints,
+        )
+        memo.sizes[key] = found
+    return found

@@ -6,11 +6,11 @@ from typing import Any
 
 import attrs
 
-from sidecar_model._config_size import FIELDS, ConfigSize
 from sidecar_model._results import Result
 from sidecar_model.errors import SidecarModelError
 from sidecar_model.mesh import Workload
 from sidecar_model.model import Sidecar
+from sidecar_model.resolver._size import FIELDS, ConfigSize
 from sidecar_model.resources import Resource
 from sidecar_model.traffic import Call
 
@@ -21,6 +21,8 @@ __all__ = [
     "Recommendation",
     "RecommendationError",
     "WorkloadSize",
+    "savings_table",
+    "savings_text",
 ]
 
 
@@ -198,7 +200,17 @@ def _summed(namespace: str, sizes: list[WorkloadSize]) -> NamespaceSavings:
 def savings_text(recommendation: Recommendation) -> str:
     """The savings table as text: per namespace and in total, each field before -> after."""
     header = f"{'namespace':<20} " + " ".join(f"{f.replace('_', ' '):<20}" for f in FIELDS)
-    return "\n".join([header, *(str(row) for row in recommendation.savings())])
+    lines = [header, *(str(row) for row in recommendation.savings())]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def savings_table(recommendation: Recommendation) -> list[dict[str, Any]]:
+    """The savings as rows: per namespace, then ``total``.
+
+    Each row is flat (``namespace``, ``workloads``, ``clustersBefore``, ``clustersAfter``,
+    ...), ready for a table or a chart: ``pandas.DataFrame(savings_table(r))``.
+    """
+    return [row.to_dict() for row in recommendation.savings()]
 
 
 class RecommendationError(SidecarModelError):

@@ -21,17 +21,18 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from sidecar_model import resolver
-from sidecar_model._config_size import config_size
-from sidecar_model.mesh import Mesh, ProxyType, Workload
-from sidecar_model.model import IstioEgressListener, Sidecar, WorkloadSelector
-from sidecar_model.recommend._callers import Callers, expand_host, visible_service
-from sidecar_model.recommend._result import (
+from sidecar_model._recommend._callers import Callers, expand_host, visible_service
+from sidecar_model._recommend._result import (
     KeptCall,
     NotKeptCall,
     Recommendation,
     RecommendationError,
     WorkloadSize,
 )
+from sidecar_model._results import gc_paused
+from sidecar_model.mesh import Mesh, ProxyType, Workload
+from sidecar_model.model import IstioEgressListener, Sidecar, WorkloadSelector
+from sidecar_model.resolver._size import config_size
 from sidecar_model.resources import ObjectMeta, Resource
 from sidecar_model.traffic import Call, Outcome
 
@@ -90,7 +91,7 @@ def recommend(
     One Sidecar per namespace with evidence (replacing its namespace-wide Sidecar, if any),
     and a rewrite of each workload-selector Sidecar that governs an observed workload;
     ``per="workload"`` also gives a workload its own selector Sidecar when its namespace's
-    union imports :data:`SPLIT_FACTOR` times as many hosts as it needs. ``namespaces``
+    union imports at least twice as many hosts as it needs. ``namespaces``
     limits the recommendation to those namespaces.
 
     The result is checked by resolving the mesh again with the Sidecars applied: every kept
@@ -100,10 +101,12 @@ def recommend(
     if per not in {"namespace", "workload"}:
         msg = f"per must be 'namespace' or 'workload', not {per!r}"
         raise ValueError(msg)
-    needs, not_kept = _needs(mesh, traffic, namespaces)
-    groups = _groups(mesh, needs, split=per == "workload")
-    sidecars, after, kept, unkept = _proven(mesh, groups, needs)
-    sizes, unobserved = _sizes(mesh, after, sidecars, {n.workload for n in needs})
+    # Bulk allocation of objects that all survive: keep the cyclic collector out of it.
+    with gc_paused():
+        needs, not_kept = _needs(mesh, traffic, namespaces)
+        groups = _groups(mesh, needs, split=per == "workload")
+        sidecars, rounds, kept, unkept = _proven(mesh, groups, needs)
+        sizes, unobserved = _sizes(mesh, rounds, sidecars, {n.workload for n in needs})
     return Recommendation(
         sidecars=sidecars,
         sizes=sizes,
@@ -114,6 +117,23 @@ def recommend(
 
 
 _GroupKey = tuple[str, WorkloadSelector | None, str | None]
+
+
+@attrs.frozen
+class _Rounds:
+    """The meshes of the proof's first and last rounds, and the namespaces it redid.
+
+    A later round changes only the Sidecars of namespaces where a call broke, and a
+    workload's scope depends only on its namespace's Sidecars and the root fallback (§3):
+    elsewhere the first round's scopes, already resolved by the proof, are the final ones.
+    """
+
+    first: Mesh
+    last: Mesh
+    redone: frozenset[str]
+
+    def mesh_for(self, namespace: str) -> Mesh:
+        return self.last if namespace in self.redone else self.first
 
 
 @attrs.frozen
@@ -146,8 +166,8 @@ def _listeners_of(
 
 def _proven(
     mesh: Mesh, groups: dict[Workload, _Group], needs: list[_Need]
-) -> tuple[tuple[Resource[Sidecar], ...], Mesh, list[KeptCall], list[NotKeptCall]]:
-    """The Sidecars, the mesh with them applied, and the verified calls; or raise.
+) -> tuple[tuple[Resource[Sidecar], ...], _Rounds, list[KeptCall], list[NotKeptCall]]:
+    """The Sidecars, the meshes of the first and last rounds, and the verified calls; or raise.
 
     Exact entries first; the groups where that breaks a call get equivalent ``*/host``
     entries; where that breaks one too, the listeners carrying it keep today's hosts; and
@@ -166,10 +186,13 @@ def _proven(
     pending = needs
     kept: list[KeptCall] = []
     unkept: list[NotKeptCall] = []
+    rounds: list[Mesh] = []
+    redone: set[str] = set()
     for attempt in range(4):
         pairs = _sidecars(mesh, groups, needs, shape)
         sidecars = tuple(new for new, _ in pairs)
         after = attrs.evolve(mesh, sidecars=_applied(mesh, pairs))
+        rounds.append(after)
         proof = _verify(mesh, after, pending)
         failing = {_group_key(groups[n.workload]) for n in proof.broken}
         kept.extend(k for k in proof.kept if _group_key(groups[k.workload]) not in failing)
@@ -179,7 +202,8 @@ def _proven(
             if u.workload is None or _group_key(groups[u.workload]) not in failing
         )
         if not failing:
-            return sidecars, after, kept, unkept
+            return sidecars, _Rounds(rounds[0], after, frozenset(redone)), kept, unkept
+        redone.update(key[0] for key in failing)
         if attempt == 0:
             shape = attrs.evolve(shape, widen=frozenset(failing))
         elif attempt == 1:
@@ -574,19 +598,41 @@ def _widened(scope: resolver.SidecarScope, entry: str) -> str:
 
 def _importing_listeners(scope: resolver.SidecarScope, need: _Need) -> list[int]:
     """Every egress listener that imports the needed service (or VirtualService) today."""
-    found = []
-    for index, egress in enumerate(scope.egress):
-        if need.virtual_service is not None:
-            hit = any(
-                (v.namespace, v.name) == need.virtual_service for v in egress.virtual_services
-            )
-        else:
-            hit = any(
-                f"{s.namespace}/{s.hostname}" == need.entry and set(need.ports) <= _ports(s)
-                for s in egress.services
-            )
-        if hit:
-            found.append(index)
+    imports = _imports_of(scope)
+    if need.virtual_service is not None:
+        return [i for i, (_, vses) in enumerate(imports) if need.virtual_service in vses]
+    wanted = set(need.ports)
+    return [
+        i
+        for i, (services, _) in enumerate(imports)
+        if any(wanted <= ports for ports in services.get(need.entry, ()))
+    ]
+
+
+_Imports = tuple[tuple[dict[str, list[set[int]]], set[tuple[str, str]]], ...]
+_IMPORTS: weakref.WeakKeyDictionary[Mesh, dict[tuple[Any, ...], _Imports]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _imports_of(scope: resolver.SidecarScope) -> _Imports:
+    """Per egress listener: ``ns/host`` to each imported service's ports, and the VSs.
+
+    Computed once per scope and mesh.
+    """
+    memo = _IMPORTS.setdefault(scope.mesh, {})
+    key = (id(scope.sidecar), scope.namespace, scope.origin)
+    found = memo.get(key)
+    if found is None:
+        built = []
+        for egress in scope.egress:
+            services: dict[str, list[set[int]]] = {}
+            for service in egress.services:
+                entry = f"{service.namespace}/{service.hostname}"
+                services.setdefault(entry, []).append(_ports(service))
+            vses = {(v.namespace, v.name) for v in egress.virtual_services}
+            built.append((services, vses))
+        found = memo[key] = tuple(built)
     return found
 
 
@@ -640,18 +686,29 @@ def _carried(scope: resolver.SidecarScope, need: _Need) -> tuple[int, ...]:
     that VirtualService.
     """
     if need.virtual_service is not None:
-        imported = any(
-            (v.namespace, v.name) == need.virtual_service
-            for e in scope.egress
-            for v in e.virtual_services
-        )
+        imported = any(need.virtual_service in vses for _, vses in _imports_of(scope))
         return (need.ports or (0,)) if imported else ()
-    listeners = resolver.outbound_listeners(scope)
-    return tuple(
-        port
-        for port in need.ports
-        if any(listener.port == port and need.hostname in listener.hosts for listener in listeners)
-    )
+    carried = _carried_pairs(scope.mesh, resolver.outbound_listeners(scope))
+    return tuple(port for port in need.ports if (port, need.hostname) in carried)
+
+
+_Pairs = tuple[tuple[resolver.OutboundListener, ...], frozenset[tuple[int, str]]]
+_PAIRS: weakref.WeakKeyDictionary[Mesh, dict[int, _Pairs]] = weakref.WeakKeyDictionary()
+
+
+def _carried_pairs(
+    mesh: Mesh, listeners: tuple[resolver.OutboundListener, ...]
+) -> frozenset[tuple[int, str]]:
+    """Every (port, host) the listeners carry, once per listener tuple and mesh.
+
+    Keyed by the tuple's identity; the entry holds the tuple, so the key stays valid.
+    """
+    memo = _PAIRS.setdefault(mesh, {})
+    found = memo.get(id(listeners))
+    if found is None:
+        pairs = frozenset((lst.port, host) for lst in listeners for host in lst.hosts)
+        found = memo[id(listeners)] = (listeners, pairs)
+    return found[1]
 
 
 @attrs.frozen
@@ -711,24 +768,43 @@ def _uncarried(need: _Need, missing: list[int]) -> str:
 
 def _sizes(
     before: Mesh,
-    after: Mesh,
+    rounds: _Rounds,
     sidecars: tuple[Resource[Sidecar], ...],
     observed: set[Workload],
 ) -> tuple[tuple[WorkloadSize, ...], tuple[Workload, ...]]:
     """Before and after sizes of every workload a recommended Sidecar governs."""
-    new = {(s.namespace, s.name) for s in sidecars}
+    new = {(s.namespace, s.name): s for s in sidecars}
     namespaces = {s.namespace for s in sidecars}
     sizes: list[WorkloadSize] = []
     unobserved: list[Workload] = []
-    for workload in after.workloads:
+    for workload in before.workloads:
         if workload.namespace not in namespaces or workload.proxy_type is not ProxyType.SIDECAR:
             continue
-        scope = resolver.compute_scope(after, workload)
+        today = resolver.compute_scope(before, workload)
+        if not _may_change(today, new):
+            continue
+        scope = resolver.compute_scope(rounds.mesh_for(workload.namespace), workload)
         chosen = scope.sidecar
         if chosen is None or (chosen.namespace, chosen.name) not in new:
             continue
-        today = config_size(resolver.compute_scope(before, workload))
-        sizes.append(WorkloadSize(workload=workload, before=today, after=config_size(scope)))
+        sizes.append(
+            WorkloadSize(workload=workload, before=config_size(today), after=config_size(scope))
+        )
         if workload not in observed:
             unobserved.append(workload)
     return tuple(sizes), tuple(unobserved)
+
+
+def _may_change(scope: resolver.SidecarScope, new: dict[Any, Resource[Sidecar]]) -> bool:
+    """Whether a recommended Sidecar may govern the workload of today's ``scope``.
+
+    A workload-selector Sidecar outranks selector-less ones (§3.2), and a recommended
+    selector Sidecar only selects workloads a selector-less one governs today: a workload
+    that a selector Sidecar governs today keeps it unless it is rewritten.
+    """
+    today = scope.sidecar
+    return (
+        scope.origin is not resolver.SelectionOrigin.WORKLOAD_SELECTOR
+        or today is None
+        or (today.namespace, today.name) in new
+    )

@@ -1,5 +1,7 @@
 """Recommend the smallest Sidecars that keep every observed call, and show what they save.
 
+The function is also ``sidecar_model.recommend``; this module holds the values it returns.
+
 :func:`recommend` reads a :class:`~sidecar_model.Mesh` and
 :class:`~sidecar_model.traffic.Traffic` evidence and returns a :class:`Recommendation`:
 apply-ready Sidecars, the calls they keep and those they cannot keep (with why), and each
@@ -9,21 +11,19 @@ per-namespace savings as rows, ready for a table or a chart.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sidecar_model.recommend._plan import SPLIT_FACTOR, recommend
-from sidecar_model.recommend._result import (
+from sidecar_model._recommend._plan import recommend
+from sidecar_model._recommend._result import (
     KeptCall,
     NamespaceSavings,
     NotKeptCall,
     Recommendation,
     RecommendationError,
     WorkloadSize,
+    savings_table,
     savings_text,
 )
 
 __all__ = [
-    "SPLIT_FACTOR",
     "KeptCall",
     "NamespaceSavings",
     "NotKeptCall",
@@ -34,12 +34,3 @@ __all__ = [
     "savings_table",
     "savings_text",
 ]
-
-
-def savings_table(recommendation: Recommendation) -> list[dict[str, Any]]:
-    """The savings as rows: per namespace, then ``total``.
-
-    Each row is flat (``namespace``, ``workloads``, ``clustersBefore``, ``clustersAfter``,
-    ...), ready for a table or a chart: ``pandas.DataFrame(savings_table(r))``.
-    """
-    return [row.to_dict() for row in recommendation.savings()]
