@@ -115,12 +115,15 @@ def test_switching_the_root_default_policy_fails_the_gate(tmp_path: Path) -> Non
     lines, data = gate(tmp_path, ALLOW_ANY)
     assert lines == [
         "1 workload(s) changed, 1 unchanged, 0 added, 0 removed",
-        "by kind: outbound mode 1",
+        "by kind: outbound mode 1, outbound listeners 1",
         "data/reviews-1: outbound mode REGISTRY_ONLY -> ALLOW_ANY; imported services 2 -> 2 (+0)",
+        # T7: each wildcard listener's fall-through follows the policy.
+        "  ~ outbound listeners 0.0.0.0:8080: fallthrough BlackHoleCluster -> PassthroughCluster",
+        "  ~ outbound listeners 0.0.0.0:9080: fallthrough BlackHoleCluster -> PassthroughCluster",
     ]
     (change,) = data["changed"]
     assert change["outboundMode"] == {"old": "REGISTRY_ONLY", "new": "ALLOW_ANY", "changed": True}
-    assert data["byKind"] == {"outbound mode": 1}
+    assert data["byKind"] == {"outbound mode": 1, "outbound listeners": 1}
 
 
 def test_an_egress_port_going_from_http_to_tcp_fails_the_gate(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from sidecar_model.traffic import Traffic
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Sequence
 
     from sidecar_model.recommendation import Recommendation
 
@@ -94,8 +94,10 @@ class MeshReader(Protocol):
     def mesh_config(self, name: str | None) -> MeshConfig | None:
         """The MeshConfig of ``--mesh-config``, or None."""
 
-    def mesh(self, paths: Iterable[str], config: MeshConfig | None) -> Mesh:
-        """The mesh of ``paths``."""
+    def mesh(
+        self, paths: Sequence[str], config: MeshConfig | None, args: argparse.Namespace
+    ) -> Mesh:
+        """The mesh of ``paths``, read with the command's input options (``-n``, ...)."""
 
 
 def run(args: argparse.Namespace, reader: MeshReader, _style: object) -> tuple[str, int]:
@@ -103,7 +105,7 @@ def run(args: argparse.Namespace, reader: MeshReader, _style: object) -> tuple[s
 
     The savings table and the evidence's problems go to standard error as they come.
     """
-    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config))
+    mesh = reader.mesh(args.paths, reader.mesh_config(args.mesh_config), args)
     if args.command == "size":
         return _size(mesh, args.sort, args.output), EXIT_OK
     return _recommend(mesh, args, sys.stderr)
