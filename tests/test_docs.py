@@ -245,3 +245,27 @@ def test_the_pre_commit_hooks_run_the_command() -> None:
         )
         assert result.returncode == 0, (hook["id"], result.stdout, result.stderr)
         assert "0 errors" in result.stdout
+
+
+# --------------------------------------------------------------------------- notebook reprs
+
+
+def test_notebook_reprs_link_every_rule_they_cite() -> None:
+    import sidecar_model as sm  # noqa: PLC0415 - this test alone needs the whole library
+    from sidecar_model import examples, resolver  # noqa: PLC0415
+
+    mesh = sm.Mesh.from_resources(sm.loads(examples.mesh_text()))
+    workload = next(w for w in mesh.workloads if w.name == "productpage")
+    selection = resolver.select_sidecar(mesh, workload)
+    page = selection._repr_html_()
+    cited = _rule_links.cited(str(selection))
+    assert cited  # the selection's reasons cite §3.x rules
+    for rule in cited:
+        assert f'href="{_rule_links.url(rule)}"' in page
+    sidecar = sm.loads(
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: x, namespace: n}\n"
+        "spec:\n  egress:\n  - hosts: ['nodot']\n"
+    )[0]
+    table = sm.validate(sidecar)._repr_html_()
+    assert f'<a href="{_rule_links.url("V23")}">V23</a>' in table
+    assert _rule_links.html_link("not-a-rule") == "not-a-rule"

@@ -12,6 +12,8 @@ import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
+from sidecar_model._rule_links import html_footer
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -21,7 +23,10 @@ __all__ = ["Result", "gc_paused", "resource_name"]
 
 
 class Result:
-    """Shared presentation: ``_repr_html_`` shows the prose ``__str__`` in notebooks."""
+    """Shared presentation: ``_repr_html_`` shows the prose ``__str__`` in notebooks.
+
+    Below it come links to the docs' explanation of every rule the prose cites.
+    """
 
     __slots__ = ()
 
@@ -30,7 +35,8 @@ class Result:
         raise NotImplementedError
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(str(self))}</pre>"
+        text = str(self)
+        return f"<pre>{html.escape(text)}</pre>{html_footer(text)}"
 
 
 def resource_name(resource: Resource[Any] | None) -> str | None:

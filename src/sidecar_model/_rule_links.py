@@ -23,6 +23,7 @@ or ``X1``. Each one has a stable anchor in the docs:
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from typing import Final
@@ -100,6 +101,33 @@ def url(rule_id: str, base: str | None = None) -> str:
     root = base or os.environ.get("SIDECAR_MODEL_DOCS_URL") or DOCS_URL
     page, name = anchor(rule_id)
     return f"{root.rstrip('/')}/{page}.html#{name}"
+
+
+def html_link(rule_id: str, base: str | None = None) -> str:
+    """An HTML link to the rule's explanation, its text the rule id.
+
+    A code that is no rule id comes back as plain text.
+
+    >>> html_link("L4", base="https://example.org/docs")
+    '<a href="https://example.org/docs/how-istiod-decides.html#rule-l4">L4</a>'
+    """
+    try:
+        target = url(rule_id, base)
+    except ValueError:
+        return html.escape(rule_id)
+    return f'<a href="{html.escape(target)}">{html.escape(rule_id)}</a>'
+
+
+def html_footer(text: str, base: str | None = None) -> str:
+    """``<p>rules cited: <a>§3.2</a>, ...</p>`` for the rules ``text`` cites, or nothing.
+
+    >>> html_footer("lost (3.2)", base="https://example.org/docs")
+    '<p>rules cited: <a href="https://example.org/docs/how-istiod-decides.html#rule-3-2">§3.2</a></p>'
+    """
+    rules = cited(text)
+    if not rules:
+        return ""
+    return f"<p>rules cited: {', '.join(html_link(rule, base) for rule in rules)}</p>"
 
 
 def cited(text: str) -> tuple[str, ...]:

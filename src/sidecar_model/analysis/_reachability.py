@@ -9,6 +9,7 @@ import attrs
 
 from sidecar_model import resolver
 from sidecar_model._results import Result
+from sidecar_model._rule_links import html_footer
 
 if TYPE_CHECKING:
     from sidecar_model.mesh import Mesh, MeshService
@@ -98,7 +99,7 @@ class ReachabilityGraph(Result):
     def _repr_html_(self) -> str:
         # Notebooks with mermaid support render the <pre class="mermaid"> block as a picture.
         return (
-            f"<pre>{html.escape(str(self))}</pre>"
+            f"<pre>{html.escape(str(self))}</pre>{html_footer(str(self))}"
             f'<pre class="mermaid">{html.escape(self.to_mermaid())}</pre>'
         )
 

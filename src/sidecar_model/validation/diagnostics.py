@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from sidecar_model._rule_links import html_link
 from sidecar_model.errors import ValidationError
 from sidecar_model.resources import Resource
 
@@ -193,7 +194,7 @@ def _html_table(diagnostics: Sequence[Diagnostic]) -> str:
         cells = (
             html.escape(diagnostic.location),
             html.escape(diagnostic.severity.value),
-            html.escape(diagnostic.code),
+            html_link(diagnostic.code),
             f"<code>{html.escape(diagnostic.path)}</code>",
             message,
         )
