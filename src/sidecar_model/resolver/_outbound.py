@@ -221,7 +221,14 @@ def _build_listeners(
             attrs.evolve(scope, workload=attrs.evolve(scope.workload, ip=None))
         )
         return tuple(listener for listener in shared if listener.address != own_ip)
-    return _Builder(scope, capture_none, unprivileged, own_ip, unmatched_target(scope)).build()
+    return _Builder(
+        scope,
+        capture_none,
+        unprivileged,
+        own_ip,
+        unmatched_target(scope),
+        signature=_signature(core),
+    ).build()
 
 
 def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
@@ -233,7 +240,7 @@ def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
     among them.
     """
     capture_none, unprivileged = _proxy_kind(scope)
-    builder = _Builder(scope, capture_none, unprivileged)
+    builder = _Builder(scope, capture_none, unprivileged, signature=_signature(scope._core))  # noqa: SLF001
     builder.build()
     catch_all, target = _catch_all_virtual_host(scope)  # T8
     return tuple(
