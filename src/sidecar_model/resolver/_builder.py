@@ -327,10 +327,10 @@ class _Builder:
         routes: dict[int, list[str]] = self.catch_all_routes.setdefault(index, {})
         mesh = self.scope.mesh
         reserved = self.reserved
-        filter_chains = self.headless_filter_chain
+        headless_chains = self.headless_filter_chain
         wildcard = self.wildcard
         loopback = self.loopback if binds else None
-        plans = _port_plans(mesh, (reserved, loopback, wildcard, filter_chains, bind))
+        plans = _port_plans(mesh, (reserved, loopback, wildcard, headless_chains, bind))
         unshared = _unshared_addresses(mesh)
         privileged = binds and self.unprivileged
         own_ip = self.own_ip
@@ -344,7 +344,7 @@ class _Builder:
                     unshared,
                     wildcard=wildcard,
                     loopback=loopback,
-                    filter_chains=filter_chains,
+                    headless_chains=headless_chains,
                     bind=bind,
                 )
             for (
