@@ -47,7 +47,6 @@ class MeshCache:
         "shared_listeners",
         "sidecar_positions",
         "trims",
-        "unmatched_targets",
         "unshared_addresses",
         "visible_vs",
         "vs_by_namespace",
@@ -84,8 +83,6 @@ class MeshCache:
         self.port_plans: dict[tuple[Any, ...], dict[MeshService, _Plan]] = {}
         self.unshared_addresses: frozenset[str] | None = None
         self.shared_listeners: dict[tuple[Any, ...], tuple[OutboundListener, ...]] = {}
-        #: T5: the unmatched-traffic target by (id of the Sidecar, gateway), with the Sidecar.
-        self.unmatched_targets: dict[tuple[int, bool], tuple[object, str]] = {}
         #: R3: the mesh's hostnames each wildcard VirtualService host names.
         self.wildcard_names: dict[str, frozenset[str]] = {}
         #: R3: the VirtualService hosts a route carries, by (signature of the scope's
