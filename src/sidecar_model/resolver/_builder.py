@@ -38,12 +38,15 @@ from sidecar_model.resolver._port_plan import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sidecar_model.mesh import MeshService
     from sidecar_model.resolver._scope import EgressScope, SidecarScope
 
 
 #: The one port whose routes carry every VirtualService of the listener (R3).
 HTTP_PORT: Final = 80
+_HTTP_PROXY: Final = Protocol.HTTP_PROXY
 
 
 class _Entry:
@@ -119,27 +122,48 @@ def _on_port(ports_list: list[dict[int, bool]], port: int | None) -> tuple[bool,
     return has_port, web
 
 
-def _names_service(vs_host: str, hostname: str) -> bool:
-    """R3: a VirtualService host names a service exactly, or as a wildcard covering it."""
-    return vs_host == hostname or (vs_host[:1] == "*" and matches(vs_host, hostname))
+def _wildcard_names(vs_host: str, hostnames: Iterable[str]) -> frozenset[str]:
+    """R3: the hostnames a wildcard VirtualService host names: itself, or those it covers.
+
+    A plain hostname is named when it ends with the wildcard's suffix; a wildcard hostname
+    when the two overlap.
+    """
+    suffix = vs_host[1:]
+    return frozenset(
+        name
+        for name in hostnames
+        if (matches(vs_host, name) if name[:1] == "*" else name.endswith(suffix))
+    )
 
 
 #: R3, per VirtualService: its hosts, and per host naming services their port maps.
 _VsNames = list[tuple[tuple[str, ...], "list[tuple[str, list[dict[int, bool]]]] | None"]]
+#: R3 lookups per egress index: service ports by hostname, the hostnames each wildcard
+#: VirtualService host names, and what each VirtualService names.
+_R3Lookups = tuple[
+    dict[int, dict[str, dict[int, bool]]],
+    dict[tuple[int, str], list[str]],
+    dict[int, tuple[_VsNames, _VsNames]],
+]
 
 
 class _Builder:
     """Outbound listener construction for one scope and one kind of proxy (§5.11)."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the scope, the kind of proxy, and what scopes share
         self,
         scope: SidecarScope,
         capture_none: bool,  # noqa: FBT001
         unprivileged: bool,  # noqa: FBT001
         own_ip: str | None = None,
         fallthrough: str | None = None,
+        *,
+        signature: object = None,
     ) -> None:
         self.scope = scope
+        #: A value equal for scopes whose egress listeners, services and VirtualServices
+        #: are equal (see ``_outbound._signature``); None: nothing is shared across scopes.
+        self.signature = signature
         #: Where traffic goes that no chain of a listener matches (T5, T7).
         self.fallthrough = fallthrough
         config = scope.mesh.config
@@ -165,9 +189,16 @@ class _Builder:
         self.routes: dict[str, tuple[int, int | None, list[str]]] = {}
         #: R3 lookups, per egress index: service ports by hostname, and the hostnames
         #: each wildcard VirtualService host names.
-        self._ports_by_owner: dict[int, dict[str, dict[int, bool]]] = {}
-        self._wildcard_names: dict[tuple[int, str], list[str]] = {}
-        self._vs_names: dict[int, tuple[_VsNames, _VsNames]] = {}
+        #: They depend on the egress listener alone: scopes with the same signature share
+        #: them (kept per mesh).
+        shared: _R3Lookups = (
+            ({}, {}, {})
+            if signature is None
+            else cache_of(scope.mesh).r3_lookups.setdefault(signature, ({}, {}, {}))
+        )
+        self._ports_by_owner: dict[int, dict[str, dict[int, bool]]] = shared[0]
+        self._wildcard_names: dict[tuple[int, str], list[str]] = shared[1]
+        self._vs_names: dict[int, tuple[_VsNames, _VsNames]] = shared[2]
 
     def build(self) -> tuple[OutboundListener, ...]:
         for egress in self.scope.egress:
@@ -296,13 +327,14 @@ class _Builder:
         routes: dict[int, list[str]] = self.catch_all_routes.setdefault(index, {})
         mesh = self.scope.mesh
         reserved = self.reserved
-        filter_chains = self.headless_filter_chain
+        headless_chains = self.headless_filter_chain
         wildcard = self.wildcard
         loopback = self.loopback if binds else None
-        plans = _port_plans(mesh, (reserved, loopback, wildcard, filter_chains, bind))
+        plans = _port_plans(mesh, (reserved, loopback, wildcard, headless_chains, bind))
         unshared = _unshared_addresses(mesh)
         privileged = binds and self.unprivileged
         own_ip = self.own_ip
+        merge = self._merge
         for service in egress.services:
             plan = plans.get(service)
             if plan is None:
@@ -312,7 +344,7 @@ class _Builder:
                     unshared,
                     wildcard=wildcard,
                     loopback=loopback,
-                    filter_chains=filter_chains,
+                    headless_chains=headless_chains,
                     bind=bind,
                 )
             for (
@@ -355,7 +387,7 @@ class _Builder:
                 if isinstance(entry, OutboundListener):
                     entry = self._entry(key)
                     assert entry is not None  # noqa: S101 - just thawed
-                self._merge(entry, key, protocol, binds, index, host, chains)
+                merge(entry, key, protocol, binds, index, host, chains)
 
     def _add(  # noqa: PLR0913, PLR0917 - the parts of one L4 entry key, in a hot loop
         self,
@@ -394,23 +426,27 @@ class _Builder:
         if entry.locked:
             entry.shadowed.append(host)  # L5: MSP2
             return
+        old = entry.protocol
+        new_cat = _CATEGORY[protocol._name_]
+        old_cat = _CATEGORY[old._name_]
+        if new_cat == "http" and old_cat != "tcp" and protocol is not _HTTP_PROXY:
+            # L6b, the common case first: HTTP onto HTTP or sniffing adds no chain, the
+            # route decides.
+            entry.http.append(host)
+            return
         address, port = key
-        if protocol is Protocol.HTTP_PROXY:
+        if protocol is _HTTP_PROXY:
             fresh = _Entry(address, port, protocol, binds, egress_index, chains=chains)
             fresh.http.append(host)
             self.entries[key] = fresh
             return
-        old = entry.protocol
         if (protocol in _MONGO_MYSQL or old in _MONGO_MYSQL) and protocol is not old:
             entry.shadowed.append(host)
             return
-        new_cat = _CATEGORY[protocol._name_]
-        old_cat = _CATEGORY[old._name_]
         if new_cat == "http":
-            if old_cat == "tcp":
-                entry.protocol = Protocol.UNSUPPORTED
-                entry.merge_chains(chains, host)
-            # onto HTTP or sniffing no chain is added: the route decides (L6b)
+            # onto TCP (onto HTTP or sniffing was handled above)
+            entry.protocol = Protocol.UNSUPPORTED
+            entry.merge_chains(chains, host)
             entry.http.append(host)
         elif new_cat == "tcp":
             if old_cat == "http":
@@ -463,11 +499,24 @@ class _Builder:
             # or sniffed service port gets a virtual host, whatever the Sidecar protocol.
             served = _route_names(owner.services, port)
         if owner.virtual_services:
-            extra = self._virtual_service_hosts(owner, None if every_port else port)
+            extra = self._shared_virtual_service_hosts(owner, None if every_port else port)
             if extra:
                 known = set(served)
                 served = [*served, *(h for h in extra if h not in known)]
         return served
+
+    def _shared_virtual_service_hosts(
+        self, owner: EgressScope, port: int | None
+    ) -> tuple[str, ...] | list[str]:
+        """R3 hosts of route ``port``, once per mesh for scopes with the same signature."""
+        if self.signature is None:
+            return self._virtual_service_hosts(owner, port)
+        cache = cache_of(self.scope.mesh).vs_route_hosts
+        key = (self.signature, owner.index, port)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = tuple(self._virtual_service_hosts(owner, port))
+        return found
 
     def _virtual_service_hosts(self, owner: EgressScope, port: int | None) -> list[str]:
         """R3: the VirtualService hosts naming no service that route ``port`` carries.
@@ -558,10 +607,8 @@ class _Builder:
                 # The mesh's hostnames the wildcard names, scanned once per mesh.
                 everywhere = mesh_wide.get(vs_host)
                 if everywhere is None:
-                    everywhere = mesh_wide[vs_host] = frozenset(
-                        name
-                        for name in self.scope.mesh.services_by_hostname
-                        if _names_service(vs_host, name)
+                    everywhere = mesh_wide[vs_host] = _wildcard_names(
+                        vs_host, self.scope.mesh.services_by_hostname
                     )
                 wanted.update(name for name in everywhere if name in by_name)
         return wanted
@@ -596,7 +643,7 @@ class _Builder:
             route, owner, hosts, lost, dropped = self._routing(entry, category)
         # L6a, T7: a chain matching all traffic is the default chain; without one, what no
         # chain matches falls through to the policy's target. Unix sockets always have one.
-        matches_all = entry.uds or any(chain[1] == MATCH_ALL for chain in entry.chains)
+        matches_all = entry.uds or MATCH_ALL in [chain[1] for chain in entry.chains]
         return OutboundListener(
             address=entry.address,
             port=entry.port,

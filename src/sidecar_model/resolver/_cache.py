@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from sidecar_model.mesh import Mesh, MeshService, ServiceAlias, VirtualServiceInfo
+    from sidecar_model.resolver._builder import _R3Lookups
     from sidecar_model.resolver._listener_values import OutboundListener
     from sidecar_model.resolver._port_plan import _Plan
     from sidecar_model.resolver._scope import _Core
@@ -41,16 +42,17 @@ class MeshCache:
         "inferred",
         "namespace_free",
         "port_plans",
+        "r3_lookups",
         "scopes",
         "shared_listeners",
         "sidecar_positions",
         "trims",
-        "unmatched_targets",
         "unshared_addresses",
         "visible_vs",
         "vs_by_namespace",
         "vs_host_indexes",
         "vs_rank_sets",
+        "vs_route_hosts",
         "wildcard_names",
     )
 
@@ -81,10 +83,13 @@ class MeshCache:
         self.port_plans: dict[tuple[Any, ...], dict[MeshService, _Plan]] = {}
         self.unshared_addresses: frozenset[str] | None = None
         self.shared_listeners: dict[tuple[Any, ...], tuple[OutboundListener, ...]] = {}
-        #: T5: the unmatched-traffic target by (id of the Sidecar, gateway), with the Sidecar.
-        self.unmatched_targets: dict[tuple[int, bool], tuple[object, str]] = {}
         #: R3: the mesh's hostnames each wildcard VirtualService host names.
         self.wildcard_names: dict[str, frozenset[str]] = {}
+        #: R3: the VirtualService hosts a route carries, by (signature of the scope's
+        #: egress listeners, egress index, port or None for every port).
+        self.vs_route_hosts: dict[tuple[object, int, int | None], tuple[str, ...]] = {}
+        #: R3: the per-egress-listener lookups of ``_Builder``, by that signature.
+        self.r3_lookups: dict[object, _R3Lookups] = {}
         self.dr_pools: _DrPools | None = None
 
 

@@ -32,15 +32,10 @@ _VIRTUAL_OUTBOUND_PORT: Final = 15001
 def unmatched_target(scope: SidecarScope) -> str:
     """T5, T3: where traffic nothing claims goes: passthrough, the egress proxy, or blackhole.
 
-    It depends on the Sidecar (or none) and on whether the proxy is a gateway only, so it is
-    remembered per mesh by those (the Sidecar kept with it, so its id stays its own).
+    It depends on the Sidecar (or none), the mesh's policy and whether the proxy is a
+    gateway only: the same for every scope of one (Sidecar, namespace) core.
     """
-    key = (id(scope.sidecar), scope._core.gateway)  # noqa: SLF001 - the scope's own data
-    cache = cache_of(scope.mesh).unmatched_targets
-    found = cache.get(key)
-    if found is None or found[0] is not scope.sidecar:
-        found = cache[key] = (scope.sidecar, _target(scope))
-    return found[1]
+    return _target(scope)
 
 
 def _target(scope: SidecarScope) -> str:
@@ -129,21 +124,16 @@ def outbound_listeners(scope: SidecarScope) -> tuple[OutboundListener, ...]:
     ip = scope.workload.ip
     own_ip = ip if ip is not None and not capture_none and ip in _endpoint_ips(core) else None
     # Only the primary wildcard and loopback matter: dual-stack shares IPv4's listeners.
-    # T7: the listeners' fall-through target depends on the scope's policy too; it rides
-    # with the wildcard in the memo's last (string) key part.
-    key = (
-        capture_none,
-        unprivileged,
-        own_ip,
-        f"{scope.workload.ip_family.wildcard} {unmatched_target(scope)}",
-    )
+    key = (capture_none, unprivileged, own_ip, scope.workload.ip_family.wildcard)
     cache = core.memo.listeners
     listeners = cache.get(key)
     if listeners is None:
         # Scopes of other (Sidecar, namespace) pairs often import exactly the same
         # services and VirtualServices per egress listener: they share the listeners.
+        # T7: the listeners' fall-through target depends on the policy too, which is the
+        # same for every scope of the core but not across cores.
         shared = cache_of(scope.mesh).shared_listeners
-        shared_key = (_signature(core), key)
+        shared_key = (_signature(core), key, unmatched_target(scope))
         listeners = shared.get(shared_key)
         if listeners is None:
             with gc_paused():
@@ -221,7 +211,14 @@ def _build_listeners(
             attrs.evolve(scope, workload=attrs.evolve(scope.workload, ip=None))
         )
         return tuple(listener for listener in shared if listener.address != own_ip)
-    return _Builder(scope, capture_none, unprivileged, own_ip, unmatched_target(scope)).build()
+    return _Builder(
+        scope,
+        capture_none,
+        unprivileged,
+        own_ip,
+        unmatched_target(scope),
+        signature=_signature(core),
+    ).build()
 
 
 def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
@@ -233,7 +230,7 @@ def outbound_routes(scope: SidecarScope) -> tuple[OutboundRoute, ...]:
     among them.
     """
     capture_none, unprivileged = _proxy_kind(scope)
-    builder = _Builder(scope, capture_none, unprivileged)
+    builder = _Builder(scope, capture_none, unprivileged, signature=_signature(scope._core))  # noqa: SLF001
     builder.build()
     catch_all, target = _catch_all_virtual_host(scope)  # T8
     return tuple(

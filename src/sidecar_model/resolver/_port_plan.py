@@ -116,7 +116,7 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
     *,
     wildcard: str,
     loopback: str | None,
-    filter_chains: bool,
+    headless_chains: bool,
     bind: str | None,
 ) -> _Plan:
     """What each port of ``service`` asks of a catch-all listener (L2..L5).
@@ -155,10 +155,18 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
                 rows.append(
                     (None, number, protocol, protocol, category, host, routed, None, None, ())
                 )
-            shared = filter_chains and category == "tcp"
+            shared = headless_chains and category == "tcp"
             for endpoint in endpoints:
                 at = wildcard if shared else endpoint
-                chains = _chains(service, names, protocol, at == wildcard, endpoint, number)
+                chains = filter_chains(
+                    host,
+                    names,
+                    protocol,
+                    own_address,
+                    on_wildcard=at == wildcard,
+                    endpoint=endpoint,
+                    port=number,
+                )
                 rows.append(
                     (
                         (at, number),
@@ -188,7 +196,15 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
             and key[0] == own_address
             and own_address in unshared
         )
-        chains = _chains(service, names, protocol, address == wildcard, None, number)
+        chains = filter_chains(
+            host,
+            names,
+            protocol,
+            own_address,
+            on_wildcard=address == wildcard,
+            endpoint=None,
+            port=number,
+        )
         rows.append(
             (
                 key,
@@ -204,25 +220,6 @@ def _port_plan(  # noqa: PLR0913 - the service and the kind of listener
             )
         )
     return tuple(rows)
-
-
-def _chains(  # noqa: PLR0913, PLR0917 - the service, the entry and the port
-    service: MeshService,
-    names: tuple[str, ...],
-    protocol: Protocol,
-    on_wildcard: bool,  # noqa: FBT001
-    endpoint: str | None,
-    port: int,
-) -> tuple[Chain, ...]:
-    return filter_chains(
-        service.hostname,
-        names,
-        protocol,
-        service.address,
-        on_wildcard=on_wildcard,
-        endpoint=endpoint,
-        port=port,
-    )
 
 
 def _entry_address(
