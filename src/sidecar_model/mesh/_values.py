@@ -13,6 +13,7 @@ from sidecar_model.model import Protocol
 from sidecar_model.resources import (
     DestinationRuleSpec,
     Resource,
+    ServiceEntrySpec,
     VirtualServiceSpec,
     str_map,
 )
@@ -155,6 +156,18 @@ class MeshService:
     def is_wildcard(self) -> bool:
         """True for a wildcard hostname such as ``*.example.com`` (§5.1.1)."""
         return self.hostname.startswith("*")
+
+    @property
+    def kind(self) -> str:
+        """What declares it: ``Kubernetes Service`` or ``ServiceEntry (MESH_INTERNAL)``.
+
+        A ServiceEntry's location defaults to MESH_EXTERNAL, as in Istio's API.
+        """
+        if self.registry is Registry.KUBERNETES:
+            return "Kubernetes Service"
+        spec = None if self.source is None else self.source.spec
+        location = spec.location if isinstance(spec, ServiceEntrySpec) else None
+        return f"ServiceEntry ({location or 'MESH_EXTERNAL'})"
 
     def port(self, number: int) -> ServicePort | None:
         """The port with this service port number, if any."""

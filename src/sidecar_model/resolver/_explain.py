@@ -183,7 +183,7 @@ def explain_host(scope: SidecarScope, hostname: str) -> HostExplanation:
         visible = mesh.service_visible(service, namespace)
         export = ",".join(sorted(mesh.export_of(service)))
         steps.append(
-            f"{service.registry.value} service in {service.namespace} (exportTo {export}) is "
+            f"{service.kind} in {service.namespace} (exportTo {export}) is "
             + ("visible" if visible else "not visible")
             + f" to {namespace} (4.2)"
         )
