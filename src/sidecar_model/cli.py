@@ -53,7 +53,7 @@ from sidecar_model.codec import dumps, loads, read_yaml
 from sidecar_model.codec._files import SkippedPath, load_paths, read_path
 from sidecar_model.errors import SidecarModelError, SidecarModelWarning
 from sidecar_model.examples import MESH, SEED, mesh_text, seed_text
-from sidecar_model.mesh import Mesh, MeshConfig, MeshService, Registry, ServicePort, Workload
+from sidecar_model.mesh import Mesh, MeshConfig, MeshService, ServicePort, Workload
 from sidecar_model.mesh._applied import DEFAULT_NAMESPACE, as_applied
 from sidecar_model.model import Protocol, Sidecar
 from sidecar_model.resources import DestinationRuleSpec, ServiceEntrySpec, VirtualServiceSpec
@@ -490,42 +490,19 @@ def _listeners_text(scope: SidecarScope, *, wide: bool) -> str:
     return "\n".join(lines)
 
 
-def _service_kind(service: MeshService) -> str:
-    """``Kubernetes Service``, or ``ServiceEntry (MESH_INTERNAL)`` with its location."""
-    if service.registry is Registry.KUBERNETES:
-        return "Kubernetes Service"
-    spec = None if service.source is None else service.source.spec
-    location = spec.location if isinstance(spec, ServiceEntrySpec) else None
-    return f"ServiceEntry ({location or 'MESH_EXTERNAL'})"
-
-
-def _host_steps(host: HostExplanation) -> list[str]:
-    """The explanation's steps, naming the kind of service (a ServiceEntry with its location)."""
-    service = host.service
-    if service is None:
-        return list(host.steps)
-    prefix = f"{service.registry.value} service in "
-    return [
-        f"{_service_kind(service)} in {step.removeprefix(prefix)}"
-        if step.startswith(prefix)
-        else step
-        for step in host.steps
-    ]
-
-
 def _host_dict(host: HostExplanation, scope: SidecarScope) -> dict[str, Any]:
     data = host.to_dict()
-    data["steps"] = _host_steps(host)
+    data["steps"] = list(host.steps)
     data["stepRules"] = [list(_rule_links.cited(step)) for step in data["steps"]]
     if host.service is not None:
-        data["service"]["kind"] = _service_kind(host.service)
+        data["service"]["kind"] = host.service.kind
     data["listeners"] = [_listener_dict(scope, listener) for listener in host.listeners]
     return data
 
 
 def _host_text(host: HostExplanation, style: _Style) -> str:
     head = style.paint(f"{host.hostname} {host.verdict}", _GREEN if host.imported else _YELLOW)
-    return "\n".join([head, *(f"  - {step}" for step in _host_steps(host))])
+    return "\n".join([head, *(f"  - {step}" for step in host.steps)])
 
 
 def _selection_dict(selection: SidecarSelection) -> dict[str, Any]:
@@ -796,7 +773,7 @@ def _service_lines(services: Sequence[MeshService], *, wide: bool) -> str:
         return "    imports nothing"
     shown = services if wide or len(services) <= _HOSTS_SHOWN else services[:_HOSTS_SHOWN]
     lines = [
-        f"    imports {s.hostname} ({s.namespace}, {_service_kind(s)}, ports "
+        f"    imports {s.hostname} ({s.namespace}, {s.kind}, ports "
         f"{', '.join(_port_text(p) for p in s.ports) or 'none'})"
         for s in shown
     ]
@@ -821,7 +798,7 @@ def _scope(args: argparse.Namespace, reader: _Reader, style: _Style) -> tuple[st
         data = scope.to_dict()
         for egress, entry in zip(scope.egress, data["egress"], strict=True):
             for service, service_data in zip(egress.services, entry["services"], strict=True):
-                service_data["kind"] = _service_kind(service)
+                service_data["kind"] = service.kind
                 rule = rules.get(service.hostname)
                 service_data["destinationRule"] = None if rule is None else rule.to_dict()
             used = {
