@@ -20,10 +20,7 @@ from sidecar_model.resolver._listener_values import OutboundListener
 from sidecar_model.resolver._port_plan import (
     _CATEGORY,
     _MONGO_MYSQL,
-    DEFAULT_PROXY_INBOUND_LISTEN_PORT,
-    DEFAULT_PROXY_LISTEN_PORT,
     MATCH_ALL,
-    RESERVED_PORTS,
     Chain,
     _alone,
     _entry_address,
@@ -35,6 +32,7 @@ from sidecar_model.resolver._port_plan import (
     _route_names,
     _unshared_addresses,
     filter_chains,
+    proxy_listener_ports,
 )
 
 if TYPE_CHECKING:
@@ -177,10 +175,7 @@ class _Builder:
         #: the IPv4 ones first, which is what an entry is keyed by.
         self.wildcard = family.wildcard
         self.loopback = family.loopback
-        self.reserved = RESERVED_PORTS | {
-            config.proxy_listen_port or DEFAULT_PROXY_LISTEN_PORT,
-            config.proxy_inbound_listen_port or DEFAULT_PROXY_INBOUND_LISTEN_PORT,
-        }
+        self.reserved = proxy_listener_ports(config)  # L3
         #: Entries under construction, or finished listeners a plan row prebuilt (see
         #: _port_plan) for a key nothing else can touch; ``_entry`` thaws those on demand.
         self.entries: dict[tuple[str, int], _Entry | OutboundListener] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 
@@ -13,15 +13,11 @@ from sidecar_model.model import (
     Protocol,
 )
 from sidecar_model.resolver._port_plan import (
-    DEFAULT_PROXY_INBOUND_LISTEN_PORT,
-    DEFAULT_PROXY_LISTEN_PORT,
     PRIVILEGED_PORTS,
     RESERVED_PORTS,
+    proxy_listener_ports,
 )
 from sidecar_model.resolver._scope import InboundPool, SidecarScope, _workload_service_ports
-
-if TYPE_CHECKING:
-    from sidecar_model.mesh import MeshConfig
 
 LOOPBACK: Final = "127.0.0.1"
 # =========================================================================== inbound (§6)
@@ -76,19 +72,6 @@ def _forward_target(default_endpoint: str | None) -> str:
         "[::]": "pod IPv6 address",
     }
     return f"{targets.get(host, host)}:{port}"
-
-
-def proxy_listener_ports(config: MeshConfig) -> frozenset[int]:
-    """The ports of the proxy's own listeners, which no service target port may take (§6.2a).
-
-    The Envoy status and Prometheus ports, and the mesh's outbound and inbound capture
-    ports (``proxyListenPort``, ``proxyInboundListenPort``). istiod checks service target
-    ports against all of them on the wildcard address, whatever the port's protocol.
-    """
-    return RESERVED_PORTS | {
-        config.proxy_listen_port or DEFAULT_PROXY_LISTEN_PORT,
-        config.proxy_inbound_listen_port or DEFAULT_PROXY_INBOUND_LISTEN_PORT,
-    }
 
 
 def inbound_listeners(scope: SidecarScope) -> tuple[InboundListener, ...]:

@@ -14,6 +14,8 @@ from sidecar_model.model import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from sidecar_model.mesh import MeshConfig
 from sidecar_model.resolver._cache import cache_of
 from sidecar_model.resolver._listener_values import OutboundListener
 
@@ -23,6 +25,19 @@ DEFAULT_PROXY_LISTEN_PORT: Final = 15001
 DEFAULT_PROXY_INBOUND_LISTEN_PORT: Final = 15006
 PRIVILEGED_PORTS: Final = range(1, 1024)
 _MONGO_MYSQL: Final = (Protocol.MONGO, Protocol.MYSQL)  # a tuple: enum hashing is slow
+
+
+def proxy_listener_ports(config: MeshConfig) -> frozenset[int]:
+    """The ports of the proxy's own listeners, which no service target port may take (L3, §6.2a).
+
+    The Envoy status and Prometheus ports, and the mesh's outbound and inbound capture
+    ports (``proxyListenPort``, ``proxyInboundListenPort``). istiod checks service target
+    ports against all of them on the wildcard address, whatever the port's protocol.
+    """
+    return RESERVED_PORTS | {
+        config.proxy_listen_port or DEFAULT_PROXY_LISTEN_PORT,
+        config.proxy_inbound_listen_port or DEFAULT_PROXY_INBOUND_LISTEN_PORT,
+    }
 
 
 def _protocol_category(protocol: Protocol) -> str:
